@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/undertone/undertone/config"
+)
+
+// globalFlags are the persistent flags every subcommand accepts.
+type globalFlags struct {
+	configPath string
+	logLevel   string
+	logFormat  string
+	brokers    []string
+	clickhouse []string
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globalFlags{}
+	root := &cobra.Command{
+		Use:   "undertone",
+		Short: "Consumer insight from anonymized public posts",
+		Long: `Undertone turns anonymized public posts into consumer insight for marketers:
+what people fear, what delights them, what frustrates them and what they wish
+for, by brand, product and topic, over time.
+
+Posts flow posts.raw -> ingest -> posts.clean -> enrich -> sink -> ClickHouse,
+and analysts read them through the query API, dashboards and weekly reports.
+
+Configuration comes from built-in defaults, then --config FILE (YAML), then
+UNDERTONE_* environment variables (kafka.brokers is UNDERTONE_KAFKA_BROKERS),
+then flags. Secrets (pseudonym key, ClickHouse password) come only from the
+environment or from *_file keys.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.configPath, "config", "c", defaultConfigPath(), "YAML config file (empty for defaults + environment only)")
+	pf.StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn, error (overrides log.level)")
+	pf.StringVar(&g.logFormat, "log-format", "", "log format: text or json (overrides log.format)")
+	pf.StringSliceVar(&g.brokers, "kafka-brokers", nil, "Kafka bootstrap brokers host:port,... (overrides kafka.brokers)")
+	pf.StringSliceVar(&g.clickhouse, "clickhouse-addr", nil, "ClickHouse native addresses host:port,... (overrides clickhouse.addr)")
+
+	root.AddCommand(
+		newConfigCmd(g),
+		notImplemented("run", "Run all stages in one process (ingest, enrich, sink, serve)", 10),
+		notImplemented("ingest", "Run the ingest stage: posts.raw -> posts.clean (+ posts.dlq)", 3),
+		notImplemented("enrich-stage", "Run the enrich stage: posts.clean -> enriched posts", 4),
+		notImplemented("sink", "Run the sink stage: enriched posts -> ClickHouse", 6),
+		notImplemented("enrich", "Enrich JSONL posts offline (--input F --output F)", 4),
+		notImplemented("produce", "Publish posts (JSONL or CSV) to posts.raw", 3),
+		notImplemented("generate", "Write realistic synthetic posts as JSONL", 3),
+		notImplemented("migrate", "Apply or show ClickHouse schema migrations (up|status)", 6),
+		notImplemented("serve", "Serve the query API, dashboards and collector", 7),
+		notImplemented("query", "Ask analyst questions from the terminal", 7),
+		notImplemented("report", "Render the weekly insight report", 9),
+	)
+	return root
+}
+
+// defaultConfigPath is config/undertone.yaml when it exists in the working
+// directory, else empty (defaults and environment only).
+func defaultConfigPath() string {
+	if p := os.Getenv("UNDERTONE_CONFIG"); p != "" {
+		return p
+	}
+	if _, err := os.Stat("config/undertone.yaml"); err == nil {
+		return "config/undertone.yaml"
+	}
+	return ""
+}
+
+// load reads the effective configuration for a subcommand.
+func (g *globalFlags) load() (config.Config, error) {
+	over := map[string]any{}
+	if g.logLevel != "" {
+		over["log.level"] = g.logLevel
+	}
+	if g.logFormat != "" {
+		over["log.format"] = g.logFormat
+	}
+	if len(g.brokers) > 0 {
+		over["kafka.brokers"] = g.brokers
+	}
+	if len(g.clickhouse) > 0 {
+		over["clickhouse.addr"] = g.clickhouse
+	}
+	return config.Load(config.Options{Path: g.configPath, Overrides: over})
+}
+
+// newLogger builds the process logger from config.
+func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.Level)) // validated by config
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func notImplemented(use, short string, issue int) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short + " (not implemented yet)",
+		RunE: func(*cobra.Command, []string) error {
+			return fmt.Errorf("%s: not implemented yet (tracked in issue %d)", use, issue)
+		},
+	}
+}
