@@ -74,6 +74,16 @@ type TopicHit struct {
 	ID        string   `json:"id"`
 	Sentiment float64  `json:"sentiment"`
 	Themes    []string `json:"themes"`
+	// Spans are the rune offsets [start, end) in Enriched.Text of the terms
+	// that made the topic match. Target-aware enrichers score the clauses
+	// around them. Not part of the JSON contract.
+	Spans []Span `json:"-"`
+}
+
+// Span is a rune range [Start, End) in a text.
+type Span struct {
+	Start int
+	End   int
 }
 
 // Failure records one enricher failing on one post. The post still flows;
