@@ -134,6 +134,9 @@ type Token struct {
 	Name   string   `mapstructure:"name"`
 	SHA256 string   `mapstructure:"sha256"`
 	Scopes []string `mapstructure:"scopes"` // read, ingest, admin
+	// Revoked keeps a retired token listed (so its use is logged as
+	// "revoked", not "unknown") while refusing it.
+	Revoked bool `mapstructure:"revoked"`
 }
 
 // Query configures the read side.
