@@ -1,0 +1,129 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// NewWriter returns a producer for topic with the pipeline's defaults:
+// every write waits for all in-sync replicas, keys are hashed with murmur2
+// (the Java client's partitioner, so other producers agree on partitions),
+// and WriteMessages blocks until the whole batch is acknowledged. The
+// caller must Close it.
+func NewWriter(brokers []string, topic string) *kafka.Writer {
+	return &kafka.Writer{
+		Addr:         kafka.TCP(brokers...),
+		Topic:        topic,
+		Balancer:     &kafka.Murmur2Balancer{},
+		RequiredAcks: kafka.RequireAll,
+		// Batches are formed by the caller; flush quickly.
+		BatchSize:    10000,
+		BatchBytes:   64 << 20,
+		BatchTimeout: 5 * time.Millisecond,
+		MaxAttempts:  10,
+		Compression:  kafka.Lz4,
+		// Topics are created explicitly (EnsureTopics) with the right
+		// partition count.
+		AllowAutoTopicCreation: false,
+	}
+}
+
+// DLQ header names (DESIGN.md).
+const (
+	HeaderReason          = "reason"
+	HeaderStage           = "stage"
+	HeaderSourceTopic     = "source_topic"
+	HeaderSourcePartition = "source_partition"
+	HeaderSourceOffset    = "source_offset"
+)
+
+// DLQMessage wraps a message that a stage rejected for the dead-letter
+// topic: the original key and bytes, plus headers saying why, where and
+// from which partition and offset. The Topic field is left empty for the
+// DLQ writer's topic.
+func DLQMessage(orig kafka.Message, stage, reason string) kafka.Message {
+	return kafka.Message{
+		Key:   orig.Key,
+		Value: orig.Value,
+		Headers: []kafka.Header{
+			{Key: HeaderReason, Value: []byte(reason)},
+			{Key: HeaderStage, Value: []byte(stage)},
+			{Key: HeaderSourceTopic, Value: []byte(orig.Topic)},
+			{Key: HeaderSourcePartition, Value: []byte(strconv.Itoa(orig.Partition))},
+			{Key: HeaderSourceOffset, Value: []byte(strconv.FormatInt(orig.Offset, 10))},
+		},
+	}
+}
+
+// Header returns the value of the first header named key, or "".
+func Header(m kafka.Message, key string) string {
+	for _, h := range m.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+// EnsureTopics creates the topics that do not exist yet with the given
+// partition count and replication factor. It blocks until the controller
+// answered or ctx is done.
+func EnsureTopics(ctx context.Context, brokers []string, partitions, replication int, topics ...string) error {
+	if len(brokers) == 0 {
+		return errors.New("stream: no brokers")
+	}
+	var d kafka.Dialer
+	conn, err := d.DialContext(ctx, "tcp", brokers[0])
+	if err != nil {
+		return fmt.Errorf("stream: dial %s: %w", brokers[0], err)
+	}
+	defer conn.Close()
+	ctrl, err := conn.Controller()
+	if err != nil {
+		return fmt.Errorf("stream: controller: %w", err)
+	}
+	cc, err := d.DialContext(ctx, "tcp", net.JoinHostPort(ctrl.Host, strconv.Itoa(ctrl.Port)))
+	if err != nil {
+		return fmt.Errorf("stream: dial controller: %w", err)
+	}
+	defer cc.Close()
+	cfgs := make([]kafka.TopicConfig, 0, len(topics))
+	for _, t := range topics {
+		cfgs = append(cfgs, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: replication})
+	}
+	if err := cc.CreateTopics(cfgs...); err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
+		return fmt.Errorf("stream: create topics: %w", err)
+	}
+	// Wait until every topic has leaders for all partitions.
+	deadline := time.Now().Add(30 * time.Second)
+	for _, t := range topics {
+		for {
+			parts, err := conn.ReadPartitions(t)
+			if err == nil && len(parts) > 0 && allLed(parts) {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("stream: topic %s has no leaders after 30s (last err: %v)", t, err)
+			}
+			if !sleep(ctx, 100*time.Millisecond) {
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+func allLed(parts []kafka.Partition) bool {
+	for _, p := range parts {
+		if p.Leader.Host == "" {
+			return false
+		}
+	}
+	return true
+}
