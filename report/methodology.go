@@ -1,0 +1,10 @@
+package report
+
+// DefaultMethodology is the footnote used when the caller provides none. It
+// describes the enrichment chain in DESIGN.md; the measured quality figures
+// are in docs/models.md and are added as Scores by the caller when known.
+func DefaultMethodology() Methodology {
+	return Methodology{Text: `How emotions are detected. Every post is anonymized at ingest (authors are replaced by keyed pseudonyms; e-mail addresses, phone numbers and handles are removed from the text), then enriched by a chain of models that run inside Undertone, with no external AI service. A sentiment model scores each post and each topic mention from -1 to 1; an emotion model gives the probability of each of the 28 GoEmotions labels (27 emotions and neutral) and tags the labels above tuned thresholds. The labels roll up into marketer themes: fears (fear, nervousness), frustrations (anger, annoyance, disapproval, disgust), disappointments (disappointment, sadness, grief, remorse, embarrassment), joys (joy, amusement, excitement, love, admiration, gratitude, pride, relief, approval, caring), desires (desire, optimism, curiosity and wish or hope constructions) and confusion (confusion, surprise, realization). Themes are attributed to a topic from the clauses that mention it, so one post can be a joy for one brand and a fear for another.
+
+How to read the numbers. Net sentiment is the share of positive posts minus the share of negative posts, in points. A theme's share is the fraction of the topic's posts that carry it. Movers compare this week's share with last week's; a mover is significant when a two-proportion z-test gives p < 0.05 and it passes the minimum volume. Drivers are the entities and terms most over-represented in a theme compared with the whole topic. Model labels are probabilistic: individual posts are sometimes mislabelled, so read changes in aggregate, not single quotes, as the evidence. The models' measured accuracy on held-out development data is listed below when available (see docs/models.md).`}
+}
