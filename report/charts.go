@@ -72,4 +72,3 @@ func ThemesChart(t TopicData) chart.Bars {
 	}
 	return chart.Bars{Title: "Share of posts by theme: " + t.Name, Items: items, Format: chart.Percent}
 }
-

@@ -140,7 +140,9 @@ func (m Mover) Label() string {
 }
 
 // Rising reports whether the mover grew.
-func (m Mover) Rising() bool { return m.Lift > 1 || (m.Lift == 0 && m.Posts.Current > m.Posts.Previous) }
+func (m Mover) Rising() bool {
+	return m.Lift > 1 || (m.Lift == 0 && m.Posts.Current > m.Posts.Previous)
+}
 
 // DailyPoint is one day of a topic.
 type DailyPoint struct {

@@ -65,8 +65,8 @@ type view struct {
 type section struct {
 	TopicData
 	DailyChart, SentimentChart, ThemesChart string // SVG markup (HTML) or file name (Markdown)
-	Highlights                       []ThemeStat
-	Anchor                           string
+	Highlights                              []ThemeStat
+	Anchor                                  string
 }
 
 func newView(d Data, inline bool) view {
