@@ -1,0 +1,249 @@
+package entity
+
+import (
+	"context"
+	"hash/maphash"
+	"strings"
+	"sync"
+
+	"github.com/jdkato/prose/v2"
+
+	"github.com/undertone/undertone/enrich/internal/tokens"
+)
+
+// nerSpan is an NER entity at byte offsets [start, end) of the post text.
+type nerSpan struct {
+	start, end int
+	label      string
+	canonical  string
+}
+
+// relSpan is an NER entity at byte offsets relative to its window.
+type relSpan struct {
+	start, end int
+	label      string
+}
+
+// maxWindows bounds prose calls per post; the rest of a long post's
+// capitalized words are left to the gazetteer.
+const maxWindows = 8
+
+// notNames are capitalized words that are not names on their own.
+var notNames = map[string]bool{
+	"i": true, "im": true, "ive": true, "ill": true, "id": true,
+	"monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true,
+	"saturday": true, "sunday": true, "january": true, "february": true, "march": true,
+	"april": true, "may": true, "june": true, "july": true, "august": true,
+	"september": true, "october": true, "november": true, "december": true,
+	"god": true, "lord": true, "omg": true, "lol": true, "mr": true, "mrs": true, "ms": true,
+	"dr": true, "ok": true, "okay": true, "tv": true, "app": true, "wifi": true,
+	"christmas": true, "easter": true, "internet": true, "english": true,
+}
+
+func allUpper(s string) bool {
+	n := 0
+	for _, r := range s {
+		if r >= 'a' && r <= 'z' {
+			return false
+		}
+		n++
+	}
+	return n > 1
+}
+
+// ner runs prose on the windows around capitalized words that the gazetteer
+// does not cover and that do not start a sentence (a sentence-initial word
+// counts when the next word is capitalized too, as in "New York"). It
+// returns entities overlapping those words, sorted, outside gazetteer hits.
+func (e *Enricher) ner(ctx context.Context, s *scratch, text string) []nerSpan {
+	s.toks = tokens.Append(s.toks[:0], text)
+	toks := s.toks
+	covered := func(t tokens.Token) bool {
+		for _, m := range s.gm {
+			if t.ByteStart < m.end && m.start < t.ByteEnd {
+				return true
+			}
+		}
+		return false
+	}
+	sentenceStart := func(i int) bool {
+		if i == 0 {
+			return true
+		}
+		return strings.ContainsAny(text[toks[i-1].ByteEnd:toks[i].ByteStart], ".!?\n")
+	}
+	isCand := func(i int) bool {
+		t := toks[i]
+		if !t.Title || notNames[t.Text] || allUpper(text[t.ByteStart:t.ByteEnd]) || covered(t) {
+			return false
+		}
+		if sentenceStart(i) {
+			return i+1 < len(toks) && toks[i+1].Title && !sentenceStart(i+1) &&
+				!allUpper(text[toks[i+1].ByteStart:toks[i+1].ByteEnd])
+		}
+		return true
+	}
+	var out []nerSpan
+	windows := 0
+	for i := 0; i < len(toks); i++ {
+		if !isCand(i) {
+			continue
+		}
+		if windows == maxWindows {
+			break
+		}
+		windows++
+		// Grow the window over following candidates within reach.
+		j := i
+		for k := i + 1; k < len(toks) && k <= j+e.cfg.NERWindow; k++ {
+			if sentenceStart(k) {
+				break
+			}
+			if isCand(k) {
+				j = k
+			}
+		}
+		lo := i
+		for lo > 0 && i-lo < e.cfg.NERWindow && !sentenceStart(lo) {
+			lo--
+		}
+		hi := j
+		for hi+1 < len(toks) && hi-j < e.cfg.NERWindow && !sentenceStart(hi+1) {
+			hi++
+		}
+		wStart, wEnd := toks[lo].ByteStart, toks[hi].ByteEnd
+		if wEnd < len(text) && strings.IndexByte(".!?", text[wEnd]) >= 0 {
+			wEnd++
+		}
+		rel := e.window(text[wStart:wEnd])
+		candLo, candHi := toks[i].ByteStart, toks[j].ByteEnd
+		for _, r := range rel {
+			st, en := wStart+r.start, wStart+r.end
+			if en <= candLo || st >= candHi {
+				continue // does not touch an unexplained capitalized word
+			}
+			if overlapsGaz(s.gm, st, en) {
+				continue
+			}
+			if len(out) > 0 && st < out[len(out)-1].end {
+				continue
+			}
+			out = append(out, nerSpan{start: st, end: en, label: r.label, canonical: canonicalSpace(text[st:en])})
+		}
+		i = j
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return out
+}
+
+func overlapsGaz(gm []gmatch, st, en int) bool {
+	for _, m := range gm {
+		if st < m.end && m.start < en {
+			return true
+		}
+	}
+	return false
+}
+
+// window returns the entities prose finds in w, memoized.
+func (e *Enricher) window(w string) []relSpan {
+	if e.cache != nil {
+		if r, ok := e.cache.get(w); ok {
+			return r
+		}
+	}
+	doc, err := prose.NewDocument(w, prose.UsingModel(e.model), prose.WithSegmentation(false))
+	var rel []relSpan
+	if err == nil {
+		cursor := 0
+		for _, ent := range doc.Entities() {
+			label := mapLabel(ent.Label)
+			if label == "" {
+				continue
+			}
+			st, en, ok := locate(w, ent.Text, cursor)
+			if !ok {
+				continue
+			}
+			cursor = en
+			rel = append(rel, relSpan{start: st, end: en, label: label})
+		}
+	}
+	if e.cache != nil {
+		e.cache.put(strings.Clone(w), rel)
+	}
+	return rel
+}
+
+func mapLabel(l string) string {
+	switch l {
+	case "PERSON":
+		return TypePerson
+	case "GPE":
+		return TypeGPE
+	case "ORGANIZATION", "ORG":
+		return TypeOrg
+	}
+	return ""
+}
+
+// locate finds prose's space-joined entity tokens in w from cursor on.
+func locate(w, ent string, cursor int) (int, int, bool) {
+	parts := strings.Fields(ent)
+	if len(parts) == 0 {
+		return 0, 0, false
+	}
+	start, pos := -1, cursor
+	for _, p := range parts {
+		k := strings.Index(w[pos:], p)
+		if k < 0 {
+			return 0, 0, false
+		}
+		if start < 0 {
+			start = pos + k
+		}
+		pos += k + len(p)
+	}
+	return start, pos, true
+}
+
+// nerCache memoizes window → entities. It is sharded; a full shard is
+// cleared (cheap, and a hot window is back after one miss).
+type nerCache struct {
+	seed   maphash.Seed
+	per    int
+	shards [16]struct {
+		sync.Mutex
+		m map[string][]relSpan
+	}
+}
+
+func newNERCache(size int) *nerCache {
+	c := &nerCache{seed: maphash.MakeSeed(), per: max(1, size/16)}
+	for i := range c.shards {
+		c.shards[i].m = map[string][]relSpan{}
+	}
+	return c
+}
+
+func (c *nerCache) shard(k string) int { return int(maphash.String(c.seed, k) & 15) }
+
+func (c *nerCache) get(k string) ([]relSpan, bool) {
+	sh := &c.shards[c.shard(k)]
+	sh.Lock()
+	r, ok := sh.m[k]
+	sh.Unlock()
+	return r, ok
+}
+
+func (c *nerCache) put(k string, r []relSpan) {
+	sh := &c.shards[c.shard(k)]
+	sh.Lock()
+	if len(sh.m) >= c.per {
+		clear(sh.m)
+	}
+	sh.m[k] = r
+	sh.Unlock()
+}
