@@ -1,0 +1,141 @@
+// Topic: themes over time (stacked), the theme breakdown, each theme's
+// drivers, movers, representative quotes, and the source and language mix.
+// ?theme= narrows drivers, quotes and mixes to one theme.
+
+import * as api from '../api.js';
+import { chart, THEME_COLORS, themeLabel } from '../charts.js';
+import { filterBar, select } from '../filters.js';
+import { href, THEMES } from '../state.js';
+import { card, empty, failed, fmt, h, loading, ready, table } from '../ui.js';
+import { badge, moversTable, quotesList, settle } from './common.js';
+
+export async function render(root, s, ctx) {
+  const { signal } = ctx;
+  const topics = await ctx.topics(signal);
+  if (!topics.length) {
+    root.appendChild(h('p', { class: 'state empty', text: 'No topics are configured.' }));
+    return;
+  }
+  if (!s.topic || !topics.some((t) => t.id === s.topic)) {
+    ctx.nav(href('/topic', s, { topic: topics[0].id }), { replace: true });
+    return;
+  }
+  const topic = s.topic;
+  const go = (patch) => ctx.nav(href('/topic', s, patch));
+  const topicSel = select('Topic', topic, topics.map((t) => ({ value: t.id, label: t.name })), (v) => go({ topic: v, theme: null }), { name: 'topic' });
+  const themeSel = select('Theme', s.theme, [{ value: '', label: 'All themes' }, ...THEMES.map((t) => ({ value: t, label: themeLabel(t) }))], (v) => go({ theme: v || null }), { name: 'theme' });
+  root.appendChild(h('div', { class: 'page-head' },
+    h('h1', {}, ctx.topicName(topic), s.theme ? [' · ', badge(s.theme)] : null),
+    filterBar('/topic', s, ctx.nav, { before: [topicSel, themeSel] })));
+
+  const grid = h('div', { class: 'grid' });
+  root.appendChild(grid);
+  const [trendCard, trendEl] = card('Themes over time', { chart: true, wide: true, id: 'chart-themes-time', hint: 'Posts per theme, stacked' });
+  const [brkCard, brkEl] = card('Theme breakdown', { chart: true, id: 'chart-breakdown', hint: 'Share of the topic’s posts; click a bar to focus a theme' });
+  const [movCard, movEl] = card('Movers', { id: 'movers', hint: 'This period against the one before' });
+  const [drvCard, drvEl] = card(s.theme ? `Drivers of ${themeLabel(s.theme).toLowerCase()}` : 'Drivers by theme', { wide: true, id: 'drivers', hint: 'Entities and terms over-represented in the theme (lift against the topic baseline)' });
+  const [qCard, qEl] = card(s.theme ? `Quotes: ${themeLabel(s.theme).toLowerCase()}` : 'Representative quotes', { wide: true, id: 'quotes' });
+  const [srcCard, srcEl] = card('Source mix', { chart: true, id: 'chart-sources' });
+  const [langCard, langEl] = card('Language mix', { chart: true, id: 'chart-langs' });
+  grid.append(trendCard, brkCard, movCard, qCard, drvCard, srcCard, langCard);
+  for (const el of [trendEl, brkEl, movEl, drvEl, qEl, srcEl, langEl]) loading(el);
+  if (location.hash === '#quotes') qCard.scrollIntoView({ block: 'start' });
+
+  const drvThemes = s.theme ? [s.theme] : THEMES;
+  const [trendR, themesR, moversR, quotesR, srcR, langR, ...drvR] = await settle([
+    api.trend(s, topic, { signal }),
+    api.themes(s, topic, { signal }),
+    api.movers(s, { topic }, { signal }),
+    api.quotes(s, topic, s.theme, { signal }),
+    api.mix(s, topic, 'source', { signal }),
+    api.mix(s, topic, 'lang', { signal }),
+    ...drvThemes.map((th) => api.drivers(s, topic, th, { signal })),
+  ]);
+
+  // Themes over time.
+  if (!trendR.ok) failed(trendEl, trendR.error);
+  else if (!trendR.value.length) empty(trendEl);
+  else {
+    const pts = trendR.value;
+    const shown = s.theme ? [s.theme] : THEMES;
+    chart(ready(trendEl), {
+      xAxis: { type: 'category', data: pts.map((p) => p.bucket), boundaryGap: false },
+      yAxis: { type: 'value', name: 'posts' },
+      series: shown.map((th) => ({
+        name: themeLabel(th), type: 'line', stack: 'themes', areaStyle: { opacity: 0.85 }, showSymbol: false,
+        lineStyle: { width: 1 }, itemStyle: { color: THEME_COLORS[th] }, emphasis: { focus: 'series' },
+        data: pts.map((p) => p.themes[th] || 0),
+      })),
+    }, { description: `Posts per theme per ${s.interval} for ${ctx.topicName(topic)}` });
+  }
+
+  // Theme breakdown bars.
+  if (!themesR.ok) failed(brkEl, themesR.error);
+  else if (!themesR.value.some((t) => t.posts > 0)) empty(brkEl);
+  else {
+    const rows = THEMES.map((th) => themesR.value.find((t) => t.theme === th) || { theme: th, posts: 0 });
+    chart(ready(brkEl), {
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
+      grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
+      xAxis: { type: 'value' },
+      yAxis: { type: 'category', data: rows.map((r) => themeLabel(r.theme)), inverse: true },
+      series: [{
+        name: 'Posts', type: 'bar',
+        data: rows.map((r) => ({ value: r.posts, itemStyle: { color: THEME_COLORS[r.theme], opacity: s.theme && s.theme !== r.theme ? 0.35 : 1 } })),
+        label: { show: true, position: 'right', formatter: (p) => (rows[p.dataIndex].share !== undefined ? fmt.pct(rows[p.dataIndex].share) : fmt.int(p.value)) },
+      }],
+    }, { description: `Posts per theme for ${ctx.topicName(topic)}`, onClick: (p) => go({ theme: rows[p.dataIndex].theme }) });
+  }
+
+  // Movers for this topic.
+  if (!moversR.ok) failed(movEl, moversR.error);
+  else {
+    const mv = moversR.value.filter((m) => m.theme && (!m.topic || m.topic === topic)).map((m) => ({ ...m, topic }));
+    if (!mv.length) empty(movEl, 'Nothing moved significantly.');
+    else ready(movEl).appendChild(moversTable(s, mv.slice(0, 8), ctx, { noTopic: true, caption: 'Movers' }));
+  }
+
+  // Quotes.
+  if (!quotesR.ok) failed(qEl, quotesR.error);
+  else if (!quotesR.value.length) empty(qEl, 'No quotes: too few distinct authors for these filters, or no posts.');
+  else ready(qEl).appendChild(quotesList(quotesR.value));
+  if (location.hash === '#quotes') qCard.scrollIntoView({ block: 'start' });
+
+  // Drivers: one small table per theme.
+  ready(drvEl);
+  const wrap = h('div', { class: 'drivers' });
+  drvEl.appendChild(wrap);
+  let any = false;
+  drvThemes.forEach((th, i) => {
+    const r = drvR[i];
+    const box = h('div', { class: 'driver-box' }, h('h3', {}, h('a', { href: href('/topic', s, { theme: th }) + '#quotes' }, badge(th))));
+    if (!r.ok) { failed(box.appendChild(h('div')), r.error); wrap.appendChild(box); return; }
+    const rows = r.value.slice(0, 8);
+    if (rows.length) any = true;
+    box.appendChild(rows.length ? table([
+      { label: 'Term', key: 'term' },
+      { label: 'Posts', key: 'count', num: true, fmt: fmt.int },
+      { label: 'Lift', key: 'lift', num: true, fmt: fmt.ratio },
+    ], rows, { caption: `Drivers of ${th}`, class: 'data compact' }) : h('p', { class: 'state empty', text: 'No drivers.' }));
+    wrap.appendChild(box);
+  });
+  if (!any && drvR.every((r) => r.ok)) empty(drvEl, 'No drivers for these filters.');
+
+  mixChart(srcEl, srcR, 'source', ctx.topicName(topic));
+  mixChart(langEl, langR, 'language', ctx.topicName(topic));
+}
+
+function mixChart(el, r, what, topicName) {
+  if (!r.ok) { failed(el, r.error); return; }
+  const rows = r.value.filter((x) => x.posts > 0).sort((a, b) => b.posts - a.posts);
+  if (!rows.length) { empty(el); return; }
+  chart(ready(el), {
+    tooltip: { trigger: 'item', confine: true },
+    legend: { show: false },
+    series: [{
+      name: what, type: 'pie', radius: ['40%', '70%'], avoidLabelOverlap: true,
+      label: { formatter: '{b}\n{d}%' },
+      data: rows.map((x) => ({ name: x.key || 'unknown', value: x.posts })),
+    }],
+  }, { description: `Posts by ${what} for ${topicName}` });
+}
