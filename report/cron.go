@@ -195,4 +195,3 @@ func (s *Schedule) Prev(t time.Time, window time.Duration) (time.Time, bool) {
 	}
 	return last, !last.IsZero()
 }
-

@@ -86,11 +86,11 @@ type Outcome string
 
 // Outcomes of Fire.
 const (
-	OutcomeRan      Outcome = "ran"       // this replica ran the job
-	OutcomeDone     Outcome = "done"      // already delivered earlier
+	OutcomeRan       Outcome = "ran"       // this replica ran the job
+	OutcomeDone      Outcome = "done"      // already delivered earlier
 	OutcomeElsewhere Outcome = "elsewhere" // another replica holds a live claim
-	OutcomeLost     Outcome = "lost"      // this replica's claim lost the draw
-	OutcomeFailed   Outcome = "failed"    // this replica ran the job and it failed
+	OutcomeLost      Outcome = "lost"      // this replica's claim lost the draw
+	OutcomeFailed    Outcome = "failed"    // this replica ran the job and it failed
 )
 
 // Scheduler runs Jobs on their cron schedules and, through a Ledger, makes
