@@ -1,0 +1,332 @@
+package intent
+
+// Rules are written as space-separated words as the tokenizer produces
+// them: lowercased, apostrophes split ("don't" is "don t"). A word ending
+// in * is a prefix; "_" matches any one word.
+
+// rule is one pattern for one intent.
+type rule struct {
+	intent string
+	words  string
+	// guard blocks the rule when a negator is among the two words before
+	// the match ("not buying", "never cancel").
+	guard bool
+	// notBefore blocks the rule when one of these words is among the two
+	// words before the match; notAfter when the word right after it is one
+	// of these.
+	notBefore []string
+	notAfter  []string
+}
+
+// negators are the words that block guarded rules.
+var negators = []string{"not", "never", "no", "t", "dont", "cannot", "cant", "nobody", "won", "wont"}
+
+const (
+	purchase       = "purchase"
+	churn          = "churn"
+	complaint      = "complaint"
+	question       = "question"
+	recommendation = "recommendation"
+	comparison     = "comparison"
+)
+
+var rules = []rule{
+	// purchase: bought, buying or clearly about to.
+	{intent: purchase, words: "bought", guard: true},
+	{intent: purchase, words: "buy", guard: true, notAfter: []string{"my", "another", "anything"}, notBefore: []string{"to", "would"}},
+	{intent: purchase, words: "to buy", guard: true, notAfter: []string{"my", "another", "anything"}},
+	{intent: purchase, words: "buying", guard: true},
+	{intent: purchase, words: "purchas*", guard: true, notAfter: []string{"this"}},
+	{intent: purchase, words: "ordered", guard: true},
+	{intent: purchase, words: "pre ordered"},
+	{intent: purchase, words: "preorder*"},
+	{intent: purchase, words: "picked up", guard: true, notBefore: []string{"nobody", "never"}},
+	{intent: purchase, words: "got myself"},
+	{intent: purchase, words: "thinking about getting"},
+	{intent: purchase, words: "thinking of getting"},
+	{intent: purchase, words: "saving up for"},
+	{intent: purchase, words: "upgrading to"},
+	{intent: purchase, words: "take my money"},
+	{intent: purchase, words: "to my cart"},
+	{intent: purchase, words: "to get my hands on"},
+	{intent: purchase, words: "need a new"},
+	{intent: purchase, words: "shopping for"},
+	{intent: purchase, words: "worth the money"},
+	{intent: purchase, words: "help me choose"},
+	{intent: purchase, words: "acheter"},
+	{intent: purchase, words: "achète"},
+	{intent: purchase, words: "comprar"},
+	{intent: purchase, words: "compré"},
+	{intent: purchase, words: "kaufen"},
+	{intent: purchase, words: "gekauft"},
+
+	// churn: leaving, cancelling, switching away.
+	{intent: churn, words: "cancel*", guard: true, notBefore: []string{"got", "was", "were", "been", "is", "be", "flight", "noise"}, notAfter: []string{"culture"}},
+	{intent: churn, words: "cancelar"},
+	{intent: churn, words: "kündigen"},
+	{intent: churn, words: "résilier"},
+	{intent: churn, words: "unsubscrib*"},
+	{intent: churn, words: "switching to", guard: true},
+	{intent: churn, words: "switched to", guard: true},
+	{intent: churn, words: "switching from"},
+	{intent: churn, words: "switched from"},
+	{intent: churn, words: "switch from"},
+	{intent: churn, words: "leaving", guard: true, notAfter: []string{"for", "a", "the", "tomorrow", "today", "now"}},
+	{intent: churn, words: "done with"},
+	{intent: churn, words: "never again"},
+	{intent: churn, words: "last time i"},
+	{intent: churn, words: "my account", notBefore: []string{"into", "to", "in", "logging"}},
+	{intent: churn, words: "returning", guard: true},
+	{intent: churn, words: "returned the", guard: true},
+	{intent: churn, words: "getting rid of"},
+	{intent: churn, words: "ditch*"},
+	{intent: churn, words: "goodbye"},
+	{intent: churn, words: "won t renew"},
+	{intent: churn, words: "not renew*"},
+	{intent: churn, words: "going back to"},
+	{intent: churn, words: "moving my"},
+	{intent: churn, words: "port my number"},
+	{intent: churn, words: "never buy"},
+	{intent: churn, words: "t want to buy"},
+
+	// complaint.
+	{intent: complaint, words: "worst", guard: true},
+	{intent: complaint, words: "terrible", guard: true},
+	{intent: complaint, words: "awful", guard: true},
+	{intent: complaint, words: "horrible", guard: true},
+	{intent: complaint, words: "garbage", guard: true},
+	{intent: complaint, words: "trash", guard: true},
+	{intent: complaint, words: "useless", guard: true},
+	{intent: complaint, words: "broken", guard: true},
+	{intent: complaint, words: "broke", guard: true},
+	{intent: complaint, words: "breaks", guard: true},
+	{intent: complaint, words: "kaputt"},
+	{intent: complaint, words: "no funciona"},
+	{intent: complaint, words: "ne marche pas"},
+	{intent: complaint, words: "doesn t work"},
+	{intent: complaint, words: "does not work"},
+	{intent: complaint, words: "not working"},
+	{intent: complaint, words: "stopped working"},
+	{intent: complaint, words: "won t turn on"},
+	{intent: complaint, words: "won t reply"},
+	{intent: complaint, words: "still waiting"},
+	{intent: complaint, words: "no response"},
+	{intent: complaint, words: "on hold"},
+	{intent: complaint, words: "overcharg*"},
+	{intent: complaint, words: "overbill*"},
+	{intent: complaint, words: "charged twice"},
+	{intent: complaint, words: "refund"},
+	{intent: complaint, words: "scam*"},
+	{intent: complaint, words: "rip off"},
+	{intent: complaint, words: "ripoff"},
+	{intent: complaint, words: "unacceptable"},
+	{intent: complaint, words: "disappoint*", guard: true},
+	{intent: complaint, words: "crash*", guard: true},
+	{intent: complaint, words: "laggy"},
+	{intent: complaint, words: "froze"},
+	{intent: complaint, words: "freez*"},
+	{intent: complaint, words: "rude"},
+	{intent: complaint, words: "delayed"},
+	{intent: complaint, words: "lost my"},
+	{intent: complaint, words: "cracked"},
+	{intent: complaint, words: "damaged"},
+	{intent: complaint, words: "never arrived"},
+	{intent: complaint, words: "drain*"},
+	{intent: complaint, words: "please fix"},
+	{intent: complaint, words: "fix the"},
+	{intent: complaint, words: "fix this"},
+	{intent: complaint, words: "brick*"},
+	{intent: complaint, words: "hung up"},
+	{intent: complaint, words: "a joke"},
+	{intent: complaint, words: "nothing but trouble"},
+	{intent: complaint, words: "waste"},
+	{intent: complaint, words: "raised prices"},
+	{intent: complaint, words: "went up"},
+	{intent: complaint, words: "insane"},
+	{intent: complaint, words: "not recommend"},
+	{intent: complaint, words: "don t recommend"},
+	{intent: complaint, words: "recommend avoiding"},
+	{intent: complaint, words: "do not buy"},
+	{intent: complaint, words: "don t buy"},
+	{intent: complaint, words: "not buying"},
+	{intent: complaint, words: "never buy"},
+	{intent: complaint, words: "never again"},
+	{intent: complaint, words: "nobody should"},
+	{intent: complaint, words: "get what you pay for"},
+	{intent: complaint, words: "worse than"},
+	{intent: complaint, words: "not as good as"},
+	{intent: complaint, words: "if you enjoy"},
+	{intent: complaint, words: "exactly what i wanted"},
+	{intent: complaint, words: "thanks for nothing"},
+	{intent: complaint, words: "really appreciate it"},
+	{intent: complaint, words: "no reason"},
+	{intent: complaint, words: "refused"},
+	{intent: complaint, words: "trouble", guard: true},
+	{intent: complaint, words: "slow", guard: true},
+	{intent: complaint, words: "dead by"},
+	{intent: complaint, words: "burnt"},
+	{intent: complaint, words: "smaller"},
+	{intent: complaint, words: "is it just me"},
+	{intent: complaint, words: "got cancelled"},
+	{intent: complaint, words: "fee is"},
+
+	// question: besides a question mark (see Enricher).
+	{intent: question, words: "need help"},
+	{intent: question, words: "help me"},
+	{intent: question, words: "any tips"},
+	{intent: question, words: "is there a way"},
+	{intent: question, words: "quick question"},
+	{intent: question, words: "does anyone"},
+	{intent: question, words: "can someone"},
+	{intent: question, words: "can anyone"},
+	{intent: question, words: "any recommendations"},
+	{intent: question, words: "wondering if"},
+
+	// recommendation.
+	{intent: recommendation, words: "recommend*", guard: true, notBefore: []string{"anyone", "any", "you"}, notAfter: []string{"avoiding"}},
+	{intent: recommendation, words: "i recommend", notAfter: []string{"avoiding"}},
+	{intent: recommendation, words: "can t recommend"},
+	{intent: recommendation, words: "should try"},
+	{intent: recommendation, words: "should _ try"},
+	{intent: recommendation, words: "must have"},
+	{intent: recommendation, words: "must try"},
+	{intent: recommendation, words: "go with"},
+	{intent: recommendation, words: "check out"},
+	{intent: recommendation, words: "worth every penny"},
+	{intent: recommendation, words: "worth it", notBefore: []string{"it", "is"}},
+	{intent: recommendation, words: "10 10"},
+	{intent: recommendation, words: "would fly again"},
+	{intent: recommendation, words: "would buy again"},
+	{intent: recommendation, words: "five stars"},
+	{intent: recommendation, words: "5 stars"},
+	{intent: recommendation, words: "do yourself a favor"},
+	{intent: recommendation, words: "hands down"},
+	{intent: recommendation, words: "trust me"},
+	{intent: recommendation, words: "everyone should"},
+	{intent: recommendation, words: "get one"},
+	{intent: recommendation, words: "nothing beats"},
+	{intent: recommendation, words: "stick with"},
+	{intent: recommendation, words: "never leave"},
+	{intent: recommendation, words: "anything but", notAfter: []string{"trouble"}},
+
+	// comparison.
+	{intent: comparison, words: "than", notBefore: []string{"other", "rather"}},
+	{intent: comparison, words: "vs"},
+	{intent: comparison, words: "versus"},
+	{intent: comparison, words: "compared"},
+	{intent: comparison, words: "comparison"},
+	{intent: comparison, words: "prefer"},
+	{intent: comparison, words: "unlike"},
+	{intent: comparison, words: "as good as"},
+	{intent: comparison, words: "just as"},
+	{intent: comparison, words: "same price as"},
+	{intent: comparison, words: "choose between"},
+	{intent: comparison, words: "which one"},
+	{intent: comparison, words: "which is better"},
+	{intent: comparison, words: "nothing beats"},
+	{intent: comparison, words: "instead"},
+	{intent: comparison, words: "switched from"},
+	// complaint: general vocabulary (second pass).
+	{intent: complaint, words: "unreliable", guard: true},
+	{intent: complaint, words: "annoying", guard: true},
+	{intent: complaint, words: "nightmare"},
+	{intent: complaint, words: "pathetic"},
+	{intent: complaint, words: "overheat*"},
+	{intent: complaint, words: "flicker*"},
+	{intent: complaint, words: "wrong", guard: true},
+	{intent: complaint, words: "ridiculous"},
+	{intent: complaint, words: "frustrat*", guard: true},
+	{intent: complaint, words: "infuriat*"},
+	{intent: complaint, words: "furious"},
+	{intent: complaint, words: "fed up"},
+	{intent: complaint, words: "sick of"},
+	{intent: complaint, words: "tired of"},
+	{intent: complaint, words: "faulty"},
+	{intent: complaint, words: "defective"},
+	{intent: complaint, words: "glitch*"},
+	{intent: complaint, words: "bug*"},
+	{intent: complaint, words: "poor", guard: true},
+	{intent: complaint, words: "mediocre"},
+	{intent: complaint, words: "cheap", guard: true},
+	{intent: complaint, words: "overpriced"},
+	{intent: complaint, words: "ruined"},
+	{intent: complaint, words: "ruin", guard: true},
+	{intent: complaint, words: "fail*", guard: true},
+	{intent: complaint, words: "error*"},
+	{intent: complaint, words: "hidden fee*"},
+	{intent: complaint, words: "never covers"},
+	{intent: complaint, words: "lost me"},
+	{intent: complaint, words: "worse", guard: true},
+
+	// purchase: general vocabulary (second pass).
+	{intent: purchase, words: "ordering"},
+	{intent: purchase, words: "placed my order"},
+	{intent: purchase, words: "placed an order"},
+	{intent: purchase, words: "grabbed"},
+	{intent: purchase, words: "booked"},
+	{intent: purchase, words: "treated myself"},
+	{intent: purchase, words: "in the market for"},
+	{intent: purchase, words: "pull the trigger"},
+	{intent: purchase, words: "probably get"},
+	{intent: purchase, words: "going to get"},
+	{intent: purchase, words: "gonna get"},
+	{intent: purchase, words: "get one soon"},
+
+	// churn: general vocabulary (second pass).
+	{intent: churn, words: "closing my"},
+	{intent: churn, words: "close my"},
+	{intent: churn, words: "closed my"},
+	{intent: churn, words: "ending my"},
+	{intent: churn, words: "ported"},
+	{intent: churn, words: "switching", guard: true},
+	{intent: churn, words: "sold my"},
+	{intent: churn, words: "find a new"},
+	{intent: churn, words: "i m out"},
+	{intent: churn, words: "won t be"},
+	{intent: churn, words: "unsubscribe"},
+
+	// question: general vocabulary (second pass).
+	{intent: question, words: "anybody know"},
+	{intent: question, words: "anyone know"},
+	{intent: question, words: "looking for advice"},
+	{intent: question, words: "suggestions"},
+	{intent: question, words: "advice on"},
+	{intent: question, words: "does the"},
+	{intent: question, words: "does it"},
+	{intent: question, words: "do you"},
+
+	// recommendation: general vocabulary (second pass).
+	{intent: recommendation, words: "missing out"},
+	{intent: recommendation, words: "suggest", guard: true},
+	{intent: recommendation, words: "won t regret"},
+	{intent: recommendation, words: "needs the"},
+	{intent: recommendation, words: "needs to try"},
+	{intent: recommendation, words: "recommended", guard: true},
+	{intent: recommendation, words: "go acme"},
+	{intent: recommendation, words: "i d go"},
+
+	// comparison: general vocabulary (second pass).
+	{intent: comparison, words: "beats"},
+	{intent: comparison, words: "ahead of"},
+	{intent: comparison, words: "better", guard: true},
+	{intent: comparison, words: "between"},
+	{intent: comparison, words: "cheaper", guard: true},
+	{intent: comparison, words: "pricier"},
+	{intent: comparison, words: "lighter"},
+	{intent: comparison, words: "heavier"},
+	{intent: comparison, words: "faster"},
+	{intent: comparison, words: "slower"},
+	{intent: comparison, words: "longer"},
+	{intent: comparison, words: "shorter"},
+}
+
+// questionStarts are first words that make a post a question even without
+// a question mark.
+var questionStarts = map[string]bool{
+	"how": true, "what": true, "where": true, "when": true, "why": true,
+	"which": true, "who": true, "wondering": true, "anyone": true, "help": true,
+}
+
+// exclamative second words turn a question start into an exclamation
+// ("What a scam").
+var exclamative = map[string]bool{"a": true, "an": true}
