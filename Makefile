@@ -1,0 +1,117 @@
+# Undertone — build, test and run targets. `make help` lists them.
+#
+# Real services: `make test` and `make demo` start Kafka and ClickHouse with
+# deploy/local (installing what is missing) and stop them afterwards. A server
+# that already answers on a port and was not started by this checkout (for
+# example the shared dev servers on 9092/9000) is reused and never stopped.
+# To run a second, isolated set instead, pick other ports:
+#   KAFKA_PORT=19092 KAFKA_CONTROLLER_PORT=19093 CLICKHOUSE_PORT=19000 CLICKHOUSE_HTTP_PORT=18123 make test
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+GO            ?= go
+BIN           := bin/undertone
+PKGS          ?= ./...
+TEST_TIMEOUT  ?= 15m
+BENCHTIME     ?= 1s
+STATICCHECK_VERSION ?= v0.8.2
+GOVULNCHECK_VERSION ?= v1.9.0
+
+KAFKA_HOST           ?= 127.0.0.1
+KAFKA_PORT           ?= 9092
+KAFKA_CONTROLLER_PORT ?= 9093
+CLICKHOUSE_HOST      ?= 127.0.0.1
+CLICKHOUSE_PORT      ?= 9000
+CLICKHOUSE_HTTP_PORT ?= 8123
+export KAFKA_HOST KAFKA_PORT KAFKA_CONTROLLER_PORT CLICKHOUSE_HOST CLICKHOUSE_PORT CLICKHOUSE_HTTP_PORT
+
+# Addresses the integration tests and the demo use.
+export UNDERTONE_TEST_KAFKA      ?= $(KAFKA_HOST):$(KAFKA_PORT)
+export UNDERTONE_TEST_CLICKHOUSE ?= $(CLICKHOUSE_HOST):$(CLICKHOUSE_PORT)
+
+# DEV-ONLY pseudonym key for tests and the demo. It is public (it is in this
+# file), so pseudonyms made with it protect nobody: production sets
+# UNDERTONE_PRIVACY_PSEUDONYM_KEY (or privacy.pseudonym_key_file) to a secret.
+export UNDERTONE_PRIVACY_PSEUDONYM_KEY ?= undertone-dev-only-pseudonym-key-not-secret
+
+.PHONY: help
+help: ## list targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## build ./bin/undertone
+	$(GO) build -trimpath -o $(BIN) ./cmd/undertone
+
+.PHONY: test
+test: ## start services, run unit + integration tests with -race, stop services (even on failure)
+	@$(MAKE) --no-print-directory services-up || { $(MAKE) --no-print-directory services-down; exit 1; }
+	@status=0; \
+	echo "go test -race -shuffle=on -tags integration -timeout $(TEST_TIMEOUT) $(PKGS)  (kafka=$$UNDERTONE_TEST_KAFKA clickhouse=$$UNDERTONE_TEST_CLICKHOUSE)"; \
+	$(GO) test -race -shuffle=on -tags integration -timeout $(TEST_TIMEOUT) $(PKGS) || status=$$?; \
+	$(MAKE) --no-print-directory services-down || true; \
+	exit $$status
+
+.PHONY: test-unit
+test-unit: ## unit tests only, no services needed
+	$(GO) test -race -shuffle=on $(PKGS)
+
+.PHONY: test-integration
+test-integration: ## unit + integration tests against services that are already up
+	$(GO) test -race -shuffle=on -tags integration -timeout $(TEST_TIMEOUT) $(PKGS)
+
+.PHONY: bench
+bench: ## benchmarks (BENCHTIME=1s by default; compare runs with benchstat)
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+MODEL_DATA ?= ../shared/data
+
+.PHONY: model
+model: ## retrain the sentiment + emotion models from MODEL_DATA (../shared/data), print dev metrics, write enrich/{sentiment,emotion}/model.bin.gz
+	nice $(GO) run ./cmd/undertone train --data $(MODEL_DATA)
+
+.PHONY: lint
+lint: ## gofmt check, go vet (also with -tags integration), staticcheck, govulncheck
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.local/*'))"; \
+	if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) vet -tags integration $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) $(PKGS)
+
+.PHONY: services-up
+services-up: ## start local Kafka and ClickHouse (idempotent; installs what is missing)
+	deploy/local/clickhouse.sh start
+	deploy/local/kafka.sh start
+
+.PHONY: services-down
+services-down: ## stop the local Kafka and ClickHouse this checkout started (idempotent)
+	@status=0; deploy/local/kafka.sh stop || status=1; deploy/local/clickhouse.sh stop || status=1; exit $$status
+
+.PHONY: services-status
+services-status: ## show whether Kafka and ClickHouse are up
+	-@deploy/local/kafka.sh status
+	-@deploy/local/clickhouse.sh status
+
+.PHONY: demo
+demo: services-up build ## start services and run what exists of the pipeline end to end
+	@echo
+	@echo "== Undertone demo =="
+	@echo "Kafka:      $(UNDERTONE_TEST_KAFKA)"
+	@echo "ClickHouse: $(UNDERTONE_TEST_CLICKHOUSE)"
+	@echo "Binary:     $(BIN)"
+	@echo
+	@echo "-- undertone config validate"
+	UNDERTONE_KAFKA_BROKERS=$(UNDERTONE_TEST_KAFKA) UNDERTONE_CLICKHOUSE_ADDR=$(UNDERTONE_TEST_CLICKHOUSE) ./$(BIN) config validate
+	@echo
+	@echo "-- subcommands available so far (the rest say 'not implemented yet'):"
+	@./$(BIN) --help | sed -n '/Available Commands/,/^$$/p'
+	@echo "Stop the services with: make demo-down"
+
+.PHONY: demo-down
+demo-down: services-down ## stop what `make demo` started
+
+.PHONY: clean
+clean: ## remove build output (keeps .local caches and data)
+	rm -rf bin out coverage.out
