@@ -59,6 +59,7 @@ environment or from *_file keys.`,
 		notImplemented("serve", "Serve the query API, dashboards and collector", 7),
 		notImplemented("query", "Ask analyst questions from the terminal", 7),
 		notImplemented("report", "Render the weekly insight report", 9),
+		newTrainCmd(),
 	)
 	return root
 }

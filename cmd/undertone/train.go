@@ -1,0 +1,39 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/undertone/undertone/internal/train"
+)
+
+// newTrainCmd wires `undertone train`: it trains the sentiment and emotion
+// models from the shared data sets and writes the files the enrichers embed.
+func newTrainCmd() *cobra.Command {
+	o := train.DefaultOptions()
+	cmd := &cobra.Command{
+		Use:   "train",
+		Short: "Train the sentiment and emotion models from ../shared/data (deterministic) and print dev metrics",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Report = cmd.OutOrStdout()
+			return train.Run(o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.DataDir, "data", o.DataDir, "shared data folder (see its README)")
+	f.StringVar(&o.SentimentOut, "sentiment-out", "enrich/sentiment/model.bin.gz", "sentiment model file to write (empty: don't write)")
+	f.StringVar(&o.EmotionOut, "emotion-out", "enrich/emotion/model.bin.gz", "emotion model file to write (empty: don't write)")
+	f.StringVar(&o.Only, "only", "", "train only sentiment or emotion")
+	f.Uint64Var(&o.Seed, "seed", o.Seed, "shuffle seed")
+	f.UintVar(&o.EmoBits, "emotion-bits", o.EmoBits, "log2 hashed feature buckets (emotion)")
+	f.UintVar(&o.SentBits, "sentiment-bits", o.SentBits, "log2 hashed feature buckets (sentiment)")
+	f.IntVar(&o.EmoEpochs, "emotion-epochs", o.EmoEpochs, "training epochs (emotion)")
+	f.IntVar(&o.SentEpochs, "sentiment-epochs", o.SentEpochs, "training epochs (sentiment)")
+	f.Float64Var(&o.EmoLR, "emotion-lr", o.EmoLR, "AdaGrad learning rate (emotion)")
+	f.Float64Var(&o.SentLR, "sentiment-lr", o.SentLR, "AdaGrad learning rate (sentiment)")
+	f.Float64Var(&o.EmoL2, "emotion-l2", o.EmoL2, "L2 penalty (emotion)")
+	f.Float64Var(&o.SentL2, "sentiment-l2", o.SentL2, "L2 penalty (sentiment)")
+	f.Float64Var(&o.WeightSemEval, "weight-semeval", o.WeightSemEval, "example weight of SemEval-2018 E-c tweets")
+	f.Float64Var(&o.WeightTweetEval, "weight-tweeteval", o.WeightTweetEval, "example weight of TweetEval tweets")
+	return cmd
+}

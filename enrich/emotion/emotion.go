@@ -1,0 +1,316 @@
+// Package emotion is the emotion enricher: calibrated probabilities for the
+// 28 GoEmotions labels, the thresholded decision (emotion_labels), the
+// Ekman roll-up, the marketer themes and, for each matched topic, the themes
+// of the clauses that mention it.
+//
+// The model is one-vs-rest logistic regression over hashed word and bigram
+// features plus lexicon rule features, trained jointly on GoEmotions,
+// SemEval-2018 E-c and TweetEval emotion (labels mapped onto GoEmotions,
+// unmapped labels masked), with per-label Platt calibration and thresholds
+// tuned on the GoEmotions dev split. It is trained by `undertone train`
+// (internal/train) and embedded in the binary; see docs/models.md.
+package emotion
+
+import (
+	"bytes"
+	"context"
+	_ "embed" // model file
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/undertone/undertone/enrich"
+	"github.com/undertone/undertone/internal/linear"
+	"github.com/undertone/undertone/internal/textfeat"
+	"github.com/undertone/undertone/post"
+)
+
+// Name is the enricher's stable name.
+const Name = "emotion"
+
+// codeVersion changes when the enricher's own logic changes; Version adds
+// the model's digest.
+const codeVersion = "1"
+
+//go:embed model.bin.gz
+var modelFile []byte
+
+const nl = len(post.Emotions)
+
+// Config configures the emotion enricher.
+type Config struct {
+	// Topics computes the themes of each matched topic from the clauses
+	// that mention it (topics[].themes). Default true.
+	Topics bool `mapstructure:"topics"`
+	// ThresholdScale multiplies every tuned per-label threshold: < 1 tags
+	// more labels (recall), > 1 fewer (precision). Default 1.
+	ThresholdScale float64 `mapstructure:"threshold_scale"`
+}
+
+// DefaultConfig returns the default configuration.
+func DefaultConfig() *Config { return &Config{Topics: true, ThresholdScale: 1} }
+
+// Validate implements enrich.Config.
+func (c *Config) Validate() error {
+	if !(c.ThresholdScale > 0 && c.ThresholdScale <= 5) {
+		return fmt.Errorf("threshold_scale: %v: want a value in (0, 5]", c.ThresholdScale)
+	}
+	return nil
+}
+
+// NewFactory returns the factory for the emotion enricher.
+func NewFactory() enrich.Factory {
+	return enrich.Factory{
+		Name:          Name,
+		DefaultConfig: func() enrich.Config { return DefaultConfig() },
+		New: func(cfg enrich.Config, set enrich.Settings) (enrich.Enricher, error) {
+			c, ok := cfg.(*Config)
+			if !ok {
+				return nil, fmt.Errorf("emotion: config is %T, want *emotion.Config", cfg)
+			}
+			return New(*c, set)
+		},
+	}
+}
+
+// Model returns the embedded emotion model, decoded afresh.
+func Model() (*linear.Model, error) {
+	m, err := linear.Load(bytes.NewReader(modelFile))
+	if err != nil {
+		return nil, fmt.Errorf("emotion: load model: %w", err)
+	}
+	if m.Kind != "sigmoid" || m.NOut() != nl || m.Dense != textfeat.NumDense || len(m.Thresholds) != nl {
+		return nil, fmt.Errorf("emotion: model %q does not match this build", m.Name)
+	}
+	for k, l := range m.Outputs {
+		if l != post.Emotions[k] {
+			return nil, fmt.Errorf("emotion: model output %d is %q, want %q", k, l, post.Emotions[k])
+		}
+	}
+	return m, nil
+}
+
+// Enricher tags emotions. It is safe for concurrent use.
+type Enricher struct {
+	cfg  Config
+	m    *linear.Model
+	thr  [nl]float64
+	pool sync.Pool
+}
+
+type scratch struct {
+	doc     textfeat.Doc
+	clauses []textfeat.Clause
+	idx     []int
+	dense   [textfeat.NumDense]float32
+	z       [nl]float32
+	p       [nl]float64
+}
+
+// New loads the embedded model (tens of milliseconds) and returns an
+// Enricher.
+func New(cfg Config, _ enrich.Settings) (*Enricher, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("emotion: %w", err)
+	}
+	m, err := Model()
+	if err != nil {
+		return nil, err
+	}
+	e := &Enricher{cfg: cfg, m: m}
+	for k := range nl {
+		e.thr[k] = min(m.Thresholds[k]*cfg.ThresholdScale, 0.99)
+	}
+	e.pool.New = func() any { return new(scratch) }
+	return e, nil
+}
+
+// Name implements enrich.Enricher.
+func (e *Enricher) Name() string { return Name }
+
+// Version implements enrich.Enricher: the code version plus the model's
+// digest.
+func (e *Enricher) Version() string { return codeVersion + "." + e.m.Version }
+
+// Enrich implements enrich.Enricher. It sets Emotions, EmotionLabels, Ekman
+// and Themes on every post and Themes on every entry of Topics (when
+// enabled).
+func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
+	s := e.pool.Get().(*scratch)
+	defer e.pool.Put(s)
+	for i := range batch {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		p := &batch[i]
+		s.doc.Tokenize(p.Text)
+		n := len(s.doc.Tokens)
+		e.probs(s, 0, n)
+		if p.Emotions == nil {
+			p.Emotions = make(map[string]float64, nl)
+		}
+		for k, l := range post.Emotions {
+			p.Emotions[l] = round4(s.p[k])
+		}
+		labels := e.decide(&s.p)
+		p.EmotionLabels = p.EmotionLabels[:0]
+		for k := range nl {
+			if labels&(1<<k) != 0 {
+				p.EmotionLabels = append(p.EmotionLabels, post.Emotions[k])
+			}
+		}
+		if p.Ekman == nil {
+			p.Ekman = make(map[string]float64, len(post.Ekman))
+		}
+		ek := Ekman(s.p[:])
+		for g, l := range post.Ekman {
+			p.Ekman[l] = round4(ek[g])
+		}
+		desire, fear := s.doc.Cues(0, n)
+		p.Themes = appendThemes(p.Themes[:0], themeSet(labels, desire, fear))
+		if !e.cfg.Topics || len(p.Topics) == 0 {
+			continue
+		}
+		s.clauses = s.doc.Clauses(s.clauses)
+		for t := range p.Topics {
+			th := &p.Topics[t]
+			s.idx = s.doc.SpanClauses(s.clauses, th.Spans, s.idx)
+			var set uint8
+			if len(s.idx) == 0 {
+				set = themeSet(labels, desire, fear)
+			}
+			for _, k := range s.idx {
+				c := s.clauses[k]
+				e.probs(s, c.Start, c.End)
+				d, f := s.doc.Cues(c.Start, c.End)
+				set |= themeSet(e.decide(&s.p), d, f)
+			}
+			th.Themes = appendThemes(th.Themes[:0], set)
+		}
+	}
+	return nil
+}
+
+// probs fills s.p with calibrated probabilities for tokens [a, b).
+func (e *Enricher) probs(s *scratch, a, b int) {
+	f := s.doc.Features(a, b, e.m.Bits)
+	s.doc.Dense(a, b, s.dense[:])
+	e.m.Logits(f, s.dense[:], s.z[:])
+	for k := range nl {
+		s.p[k] = e.m.Prob(k, s.z[k])
+	}
+}
+
+// decide returns the labels whose probability reaches their threshold as a
+// bit set; when none does, the label with the highest probability relative
+// to its threshold.
+func (e *Enricher) decide(p *[nl]float64) uint32 {
+	var set uint32
+	best := 0
+	for k := range nl {
+		if p[k] >= e.thr[k] {
+			set |= 1 << k
+		}
+		if p[k]/e.thr[k] > p[best]/e.thr[best] {
+			best = k
+		}
+	}
+	if set == 0 {
+		set = 1 << best
+	}
+	return set
+}
+
+// themeOf maps label index to theme index in post.Themes (-1: none).
+var themeOf = func() [nl]int {
+	var out [nl]int
+	for k, l := range post.Emotions {
+		out[k] = -1
+		for j, t := range post.Themes {
+			if post.ThemeOf[l] == t {
+				out[k] = j
+			}
+		}
+	}
+	return out
+}()
+
+var (
+	themeDesires = themeIndex(post.ThemeDesires)
+	themeFears   = themeIndex(post.ThemeFears)
+)
+
+func themeIndex(t string) int {
+	for j, x := range post.Themes {
+		if x == t {
+			return j
+		}
+	}
+	panic("emotion: unknown theme " + t) // programming error, caught by tests
+}
+
+// themeSet turns a label bit set plus construction cues into a theme bit
+// set (bit j = post.Themes[j]).
+func themeSet(labels uint32, desire, fear bool) uint8 {
+	var set uint8
+	for k := range nl {
+		if labels&(1<<k) != 0 && themeOf[k] >= 0 {
+			set |= 1 << themeOf[k]
+		}
+	}
+	if desire {
+		set |= 1 << themeDesires
+	}
+	if fear {
+		set |= 1 << themeFears
+	}
+	return set
+}
+
+func appendThemes(dst []string, set uint8) []string {
+	if dst == nil {
+		dst = []string{}
+	}
+	for j, t := range post.Themes {
+		if set&(1<<j) != 0 {
+			dst = append(dst, t)
+		}
+	}
+	return dst
+}
+
+// ekmanIndex maps each GoEmotions label index to its post.Ekman index.
+var ekmanIndex = func() [nl]int {
+	var out [nl]int
+	for k, l := range post.Emotions {
+		for j, g := range post.Ekman {
+			if post.EkmanOf[l] == g {
+				out[k] = j
+			}
+		}
+	}
+	return out
+}()
+
+// Ekman rolls the 28 label probabilities up into Ekman's six emotions plus
+// neutral with a noisy-or: P(group) = 1 - prod(1 - p) over the group's
+// labels (the probability that at least one of them applies, treating them
+// as independent). p must have 28 entries in post.Emotions order.
+func Ekman(p []float64) [len(post.Ekman)]float64 {
+	var none [len(post.Ekman)]float64
+	for g := range none {
+		none[g] = 1
+	}
+	for k, v := range p[:nl] {
+		none[ekmanIndex[k]] *= 1 - v
+	}
+	var out [len(post.Ekman)]float64
+	for g := range out {
+		out[g] = 1 - none[g]
+	}
+	return out
+}
+
+func round4(x float64) float64 { return math.Round(x*10000) / 10000 }

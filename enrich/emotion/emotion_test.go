@@ -1,0 +1,152 @@
+package emotion_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/undertone/undertone/enrich"
+	"github.com/undertone/undertone/enrich/emotion"
+	"github.com/undertone/undertone/post"
+)
+
+func newEnricher(t testing.TB) *emotion.Enricher {
+	t.Helper()
+	e, err := emotion.New(*emotion.DefaultConfig(), enrich.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func run(t *testing.T, e *emotion.Enricher, text string, topics ...post.TopicHit) post.Enriched {
+	t.Helper()
+	p := post.NewEnriched(post.Clean{Text: text})
+	p.Topics = topics
+	b := []post.Enriched{p}
+	if err := e.Enrich(t.Context(), b); err != nil {
+		t.Fatal(err)
+	}
+	return b[0]
+}
+
+func TestModelLoads(t *testing.T) {
+	if _, err := emotion.Model(); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnricher(t)
+	if e.Name() != "emotion" || e.Version() == "" {
+		t.Fatalf("name %q version %q", e.Name(), e.Version())
+	}
+}
+
+func TestConfig(t *testing.T) {
+	f := emotion.NewFactory()
+	if err := f.DefaultConfig().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&emotion.Config{ThresholdScale: 0}).Validate(); err == nil {
+		t.Fatal("threshold_scale 0 accepted")
+	}
+	if _, err := f.New(f.DefaultConfig(), enrich.Settings{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestContract(t *testing.T) {
+	e := newEnricher(t)
+	p := run(t, e, "Thank you so much, this made my day!")
+	if len(p.Emotions) != len(post.Emotions) {
+		t.Fatalf("%d emotions, want 28", len(p.Emotions))
+	}
+	for l, v := range p.Emotions {
+		if v < 0 || v > 1 || post.EmotionIndex(l) < 0 {
+			t.Errorf("emotion %q = %v", l, v)
+		}
+	}
+	if len(p.Ekman) != len(post.Ekman) {
+		t.Fatalf("%d ekman keys, want 7", len(p.Ekman))
+	}
+	if len(p.EmotionLabels) == 0 {
+		t.Fatal("no emotion label")
+	}
+	if !slices.Contains(p.EmotionLabels, "gratitude") || !slices.Contains(p.Themes, post.ThemeJoys) {
+		t.Errorf("labels %v themes %v: want gratitude, joys", p.EmotionLabels, p.Themes)
+	}
+	// Ekman roll-up is a noisy-or of the group's labels.
+	if p.Ekman["joy"] < p.Emotions["gratitude"] {
+		t.Errorf("ekman joy %v < gratitude %v", p.Ekman["joy"], p.Emotions["gratitude"])
+	}
+}
+
+func TestThemes(t *testing.T) {
+	e := newEnricher(t)
+	tests := []struct {
+		text  string
+		theme string
+	}{
+		{"I'm really scared the battery will explode", post.ThemeFears},
+		{"worried that the price will go up again", post.ThemeFears},
+		{"what if they cancel my order", post.ThemeFears},
+		{"I wish it came in blue", post.ThemeDesires},
+		{"would love a cheaper plan", post.ThemeDesires},
+		{"if only the app was faster", post.ThemeDesires},
+		{"This is so annoying, the app crashed again and again", post.ThemeFrustrations},
+		{"So sad, I really miss the old design", post.ThemeDisappointments},
+		{"I love it, best purchase ever", post.ThemeJoys},
+		{"I don't understand how this setting works", post.ThemeConfusion},
+	}
+	for _, tc := range tests {
+		t.Run(tc.text, func(t *testing.T) {
+			p := run(t, e, tc.text)
+			if !slices.Contains(p.Themes, tc.theme) {
+				t.Errorf("themes %v (labels %v), want %s", p.Themes, p.EmotionLabels, tc.theme)
+			}
+		})
+	}
+}
+
+func TestTopicThemes(t *testing.T) {
+	e := newEnricher(t)
+	p := run(t, e, "I love my Acme but I'm scared of Beta's battery",
+		post.TopicHit{ID: "acme", Spans: []post.Span{{Start: 10, End: 14}}},
+		post.TopicHit{ID: "beta", Spans: []post.Span{{Start: 33, End: 37}}},
+	)
+	acme, beta := p.Topics[0].Themes, p.Topics[1].Themes
+	if !slices.Contains(acme, post.ThemeJoys) || slices.Contains(acme, post.ThemeFears) {
+		t.Errorf("acme themes %v, want joys and not fears", acme)
+	}
+	if !slices.Contains(beta, post.ThemeFears) || slices.Contains(beta, post.ThemeJoys) {
+		t.Errorf("beta themes %v, want fears and not joys", beta)
+	}
+}
+
+func TestCancelled(t *testing.T) {
+	e := newEnricher(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := e.Enrich(ctx, make([]post.Enriched, 3)); err == nil {
+		t.Fatal("want ctx error")
+	}
+}
+
+func BenchmarkEnrich(b *testing.B) {
+	e := newEnricher(b)
+	texts := []string{
+		"I love my Acme phone but I'm sooo scared of Beta's battery!!! #NotHappy 😡",
+		"@user thanks for the quick reply, the new update works great :)",
+		"Worst customer service ever. Been waiting 3 days for a refund https://x.co/a",
+		"Not sure if I should upgrade to the new model or wait for the next one?",
+	}
+	batch := make([]post.Enriched, 256)
+	for i := range batch {
+		batch[i] = post.NewEnriched(post.Clean{Text: texts[i%len(texts)]})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := e.Enrich(b.Context(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/post")
+}

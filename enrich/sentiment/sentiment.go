@@ -1,0 +1,207 @@
+// Package sentiment is the sentiment enricher: a polarity score in [-1, 1]
+// and a negative/neutral/positive label for each post, and the sentiment of
+// each matched topic computed from the clauses that mention it.
+//
+// The model is a multinomial logistic regression over hashed word and
+// bigram features (negation-scoped, ALL CAPS, hashtag and elongation
+// variants) plus rule features from a VADER-style lexicon scorer (negation,
+// intensifiers, "but" clauses, exclamation marks, emoji and emoticons). It
+// is trained by `undertone train` (internal/train) and embedded in the
+// binary; see docs/models.md.
+package sentiment
+
+import (
+	"bytes"
+	"context"
+	_ "embed" // model file
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/undertone/undertone/enrich"
+	"github.com/undertone/undertone/internal/linear"
+	"github.com/undertone/undertone/internal/textfeat"
+	"github.com/undertone/undertone/post"
+)
+
+// Name is the enricher's stable name.
+const Name = "sentiment"
+
+// codeVersion changes when the enricher's own logic changes; Version adds
+// the model's digest.
+const codeVersion = "1"
+
+//go:embed model.bin.gz
+var modelFile []byte
+
+// Config configures the sentiment enricher.
+type Config struct {
+	// Topics computes the sentiment of each matched topic from the clauses
+	// that mention it (topics[].sentiment). Default true.
+	Topics bool `mapstructure:"topics"`
+	// NeutralBand, when > 0, overrides the trained label decision: a score
+	// within [-NeutralBand, NeutralBand] is neutral, above positive, below
+	// negative. 0 (default) uses the label decision tuned on dev data.
+	NeutralBand float64 `mapstructure:"neutral_band"`
+}
+
+// DefaultConfig returns the default configuration.
+func DefaultConfig() *Config { return &Config{Topics: true} }
+
+// Validate implements enrich.Config.
+func (c *Config) Validate() error {
+	if c.NeutralBand < 0 || c.NeutralBand >= 1 || math.IsNaN(c.NeutralBand) {
+		return fmt.Errorf("neutral_band: %v: want 0 (trained decision) or a value in (0, 1)", c.NeutralBand)
+	}
+	return nil
+}
+
+// NewFactory returns the factory for the sentiment enricher.
+func NewFactory() enrich.Factory {
+	return enrich.Factory{
+		Name:          Name,
+		DefaultConfig: func() enrich.Config { return DefaultConfig() },
+		New: func(cfg enrich.Config, set enrich.Settings) (enrich.Enricher, error) {
+			c, ok := cfg.(*Config)
+			if !ok {
+				return nil, fmt.Errorf("sentiment: config is %T, want *sentiment.Config", cfg)
+			}
+			return New(*c, set)
+		},
+	}
+}
+
+// Model returns the embedded sentiment model, decoded afresh.
+func Model() (*linear.Model, error) {
+	m, err := linear.Load(bytes.NewReader(modelFile))
+	if err != nil {
+		return nil, fmt.Errorf("sentiment: load model: %w", err)
+	}
+	if m.Kind != "softmax" || m.NOut() != 3 || m.Dense != textfeat.NumDense {
+		return nil, fmt.Errorf("sentiment: model %q does not match this build (kind %s, %d outputs, %d dense)", m.Name, m.Kind, m.NOut(), m.Dense)
+	}
+	return m, nil
+}
+
+// Enricher scores post sentiment. It is safe for concurrent use.
+type Enricher struct {
+	cfg     Config
+	m       *linear.Model
+	biasNeg float64
+	biasPos float64
+	pool    sync.Pool
+}
+
+type scratch struct {
+	doc     textfeat.Doc
+	clauses []textfeat.Clause
+	idx     []int
+	dense   [textfeat.NumDense]float32
+	z       [3]float32
+}
+
+// New loads the embedded model (a few milliseconds) and returns an Enricher.
+func New(cfg Config, _ enrich.Settings) (*Enricher, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("sentiment: %w", err)
+	}
+	m, err := Model()
+	if err != nil {
+		return nil, err
+	}
+	e := &Enricher{cfg: cfg, m: m, biasNeg: m.Params["bias_negative"], biasPos: m.Params["bias_positive"]}
+	e.pool.New = func() any { return new(scratch) }
+	return e, nil
+}
+
+// Name implements enrich.Enricher.
+func (e *Enricher) Name() string { return Name }
+
+// Version implements enrich.Enricher: the code version plus the model's
+// digest.
+func (e *Enricher) Version() string { return codeVersion + "." + e.m.Version }
+
+// Enrich implements enrich.Enricher. It sets Sentiment on every post and
+// Sentiment on every entry of Topics (when enabled).
+func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
+	s := e.pool.Get().(*scratch)
+	defer e.pool.Put(s)
+	for i := range batch {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		p := &batch[i]
+		s.doc.Tokenize(p.Text)
+		n := len(s.doc.Tokens)
+		p.Sentiment = e.score(s, 0, n)
+		if !e.cfg.Topics || len(p.Topics) == 0 {
+			continue
+		}
+		s.clauses = s.doc.Clauses(s.clauses)
+		for t := range p.Topics {
+			th := &p.Topics[t]
+			s.idx = s.doc.SpanClauses(s.clauses, th.Spans, s.idx)
+			if len(s.idx) == 0 {
+				th.Sentiment = p.Sentiment.Score
+				continue
+			}
+			sum := 0.0
+			for _, k := range s.idx {
+				c := s.clauses[k]
+				sum += e.score(s, c.Start, c.End).Score
+			}
+			th.Sentiment = round3(sum / float64(len(s.idx)))
+		}
+	}
+	return nil
+}
+
+// score scores tokens [a, b) of s.doc.
+func (e *Enricher) score(s *scratch, a, b int) post.Sentiment {
+	f := s.doc.Features(a, b, e.m.Bits)
+	s.doc.Dense(a, b, s.dense[:])
+	e.m.Logits(f, s.dense[:], s.z[:])
+	// The tuned log-prior offsets shift the probabilities themselves, so
+	// the score and the label always agree in sign.
+	s.z[0] += float32(e.biasNeg)
+	s.z[2] += float32(e.biasPos)
+	linear.Softmax(s.z[:])
+	score := float64(s.z[2] - s.z[0])
+	var label string
+	if e.cfg.NeutralBand > 0 {
+		switch {
+		case score > e.cfg.NeutralBand:
+			label = post.LabelPositive
+		case score < -e.cfg.NeutralBand:
+			label = post.LabelNegative
+		default:
+			label = post.LabelNeutral
+		}
+	} else {
+		label = Labels[Class(s.z[:], 0, 0)]
+	}
+	return post.Sentiment{Score: round3(score), Label: label}
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// Labels are the model's classes in output order.
+var Labels = [3]string{post.LabelNegative, post.LabelNeutral, post.LabelPositive}
+
+// Class picks the sentiment class (0 negative, 1 neutral, 2 positive) from
+// softmax probabilities p, with log-prior offsets for the negative and
+// positive classes (tuned on dev data for macro-averaged recall).
+func Class(p []float32, biasNeg, biasPos float64) int {
+	l0 := math.Log(float64(p[0])+1e-9) + biasNeg
+	l1 := math.Log(float64(p[1]) + 1e-9)
+	l2 := math.Log(float64(p[2])+1e-9) + biasPos
+	switch {
+	case l0 >= l1 && l0 >= l2:
+		return 0
+	case l2 >= l1:
+		return 2
+	}
+	return 1
+}

@@ -1,0 +1,184 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/undertone/undertone/internal/textfeat"
+)
+
+// vec is one featurized text.
+type vec struct {
+	f []uint32
+	d [textfeat.NumDense]float32
+}
+
+func featurize(doc *textfeat.Doc, text string, bits uint) vec {
+	doc.Tokenize(text)
+	var v vec
+	v.f = append([]uint32(nil), doc.Features(0, len(doc.Tokens), bits)...)
+	doc.Dense(0, len(doc.Tokens), v.d[:])
+	return v
+}
+
+// weights are float weights trained with AdaGrad.
+type weights struct {
+	n          int
+	bits       uint
+	w, gw      []float32
+	d, gd      []float32
+	b, gb      []float32
+	lr, l2     float32
+	denseScale float32
+}
+
+func newWeights(bits uint, n int, lr, l2 float64) *weights {
+	size := (1 << bits) * n
+	return &weights{
+		n: n, bits: bits, lr: float32(lr), l2: float32(l2), denseScale: 1,
+		w: make([]float32, size), gw: make([]float32, size),
+		d: make([]float32, textfeat.NumDense*n), gd: make([]float32, textfeat.NumDense*n),
+		b: make([]float32, n), gb: make([]float32, n),
+	}
+}
+
+func val(v *vec) float32 {
+	if len(v.f) == 0 {
+		return 0
+	}
+	return 1 / float32(math.Sqrt(float64(len(v.f))))
+}
+
+func (m *weights) logits(v *vec, out []float32) {
+	n := m.n
+	copy(out, m.b)
+	x := val(v)
+	for _, f := range v.f {
+		row := m.w[int(f)*n : int(f)*n+n]
+		for k, w := range row {
+			out[k] += w * x
+		}
+	}
+	for j, dv := range v.d {
+		if dv == 0 {
+			continue
+		}
+		row := m.d[j*n : j*n+n]
+		for k, w := range row {
+			out[k] += w * dv
+		}
+	}
+}
+
+const adaEps = 1e-6
+
+func (m *weights) update(v *vec, g []float32) {
+	n := m.n
+	x := val(v)
+	lr, l2 := m.lr, m.l2
+	for _, f := range v.f {
+		base := int(f) * n
+		for k, gk := range g {
+			if gk == 0 {
+				continue
+			}
+			i := base + k
+			gr := gk*x + l2*m.w[i]
+			m.gw[i] += gr * gr
+			m.w[i] -= lr * gr / float32(math.Sqrt(float64(m.gw[i])+adaEps))
+		}
+	}
+	for j, dv := range v.d {
+		if dv == 0 {
+			continue
+		}
+		for k, gk := range g {
+			if gk == 0 {
+				continue
+			}
+			i := j*n + k
+			gr := gk * dv
+			m.gd[i] += gr * gr
+			m.d[i] -= lr * gr / float32(math.Sqrt(float64(m.gd[i])+adaEps))
+		}
+	}
+	for k, gk := range g {
+		if gk == 0 {
+			continue
+		}
+		m.gb[k] += gk * gk
+		m.b[k] -= lr * gk / float32(math.Sqrt(float64(m.gb[k])+adaEps))
+	}
+}
+
+func sigmoid32(z float32) float32 { return 1 / (1 + float32(math.Exp(float64(-z)))) }
+
+// trainSigmoid trains independent logistic outputs; y values that are
+// unknown contribute no gradient. sw weighs each example.
+func trainSigmoid(m *weights, xs []vec, ys [][]int8, sw []float32, epochs int, seed uint64) {
+	idx := make([]int, len(xs))
+	for i := range idx {
+		idx[i] = i
+	}
+	z := make([]float32, m.n)
+	g := make([]float32, m.n)
+	for ep := range epochs {
+		r := rand.New(rand.NewPCG(seed, uint64(ep)))
+		r.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+		for _, i := range idx {
+			m.logits(&xs[i], z)
+			for k := range g {
+				switch ys[i][k] {
+				case unknown:
+					g[k] = 0
+				case pos:
+					g[k] = (sigmoid32(z[k]) - 1) * sw[i]
+				default:
+					g[k] = sigmoid32(z[k]) * sw[i]
+				}
+			}
+			m.update(&xs[i], g)
+		}
+	}
+}
+
+// trainSoftmax trains a multinomial model; cw weighs each class.
+func trainSoftmax(m *weights, xs []vec, cls []int, sw []float32, epochs int, seed uint64) {
+	idx := make([]int, len(xs))
+	for i := range idx {
+		idx[i] = i
+	}
+	z := make([]float32, m.n)
+	g := make([]float32, m.n)
+	for ep := range epochs {
+		r := rand.New(rand.NewPCG(seed, uint64(ep)))
+		r.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+		for _, i := range idx {
+			m.logits(&xs[i], z)
+			softmax32(z)
+			for k := range g {
+				t := float32(0)
+				if k == cls[i] {
+					t = 1
+				}
+				g[k] = (z[k] - t) * sw[i]
+			}
+			m.update(&xs[i], g)
+		}
+	}
+}
+
+func softmax32(z []float32) {
+	mx := z[0]
+	for _, v := range z[1:] {
+		mx = max(mx, v)
+	}
+	var s float32
+	for i, v := range z {
+		z[i] = float32(math.Exp(float64(v - mx)))
+		s += z[i]
+	}
+	for i := range z {
+		z[i] /= s
+	}
+}

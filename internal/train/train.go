@@ -1,0 +1,492 @@
+package train
+
+import (
+	"bytes"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/undertone/undertone/enrich/sentiment"
+	"github.com/undertone/undertone/internal/linear"
+	"github.com/undertone/undertone/internal/textfeat"
+	"github.com/undertone/undertone/post"
+)
+
+// Options configures a training run.
+type Options struct {
+	// DataDir is the shared data folder (../shared/data).
+	DataDir string
+	// SentimentOut and EmotionOut are the model files to write; empty skips
+	// writing (metrics are still reported).
+	SentimentOut, EmotionOut string
+	// Only trains just "sentiment" or "emotion" when set.
+	Only string
+	// Report receives the dev metrics report (markdown).
+	Report io.Writer
+	// Seed seeds shuffling.
+	Seed uint64
+
+	EmoBits, SentBits     uint
+	EmoEpochs, SentEpochs int
+	EmoLR, SentLR         float64
+	EmoL2, SentL2         float64
+	// Source weights for emotion training examples.
+	WeightSemEval, WeightTweetEval float64
+}
+
+// DefaultOptions returns the settings the committed models were trained with.
+func DefaultOptions() Options {
+	return Options{
+		DataDir: "../shared/data", Seed: 20260428,
+		EmoBits: 18, SentBits: 18,
+		EmoEpochs: 6, SentEpochs: 6,
+		EmoLR: 0.2, SentLR: 0.1,
+		EmoL2: 1e-5, SentL2: 1e-4,
+		WeightSemEval: 1, WeightTweetEval: 1,
+	}
+}
+
+// Run trains the models, writes the report and the model files.
+func Run(o Options) error {
+	if o.Report == nil {
+		o.Report = io.Discard
+	}
+	if o.Only == "" || o.Only == "sentiment" {
+		m, err := trainSentiment(o)
+		if err != nil {
+			return err
+		}
+		if err := save(m, o.SentimentOut); err != nil {
+			return err
+		}
+	}
+	if o.Only == "" || o.Only == "emotion" {
+		m, err := trainEmotion(o)
+		if err != nil {
+			return err
+		}
+		if err := save(m, o.EmotionOut); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func save(m *linear.Model, path string) error {
+	if path == "" {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := m.Write(&buf); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return nil
+}
+
+// digest names a trained model by its quantized bytes.
+func digest(m *linear.Model) string {
+	var buf bytes.Buffer
+	meta := m.Meta
+	m.Meta.Metrics, m.Meta.Version = nil, ""
+	_ = m.Write(&buf)
+	m.Meta = meta
+	h := fnv.New32a()
+	h.Write(buf.Bytes())
+	return fmt.Sprintf("%08x", h.Sum32())
+}
+
+func featurizeAll(items []Item, bits uint) []vec {
+	var doc textfeat.Doc
+	out := make([]vec, len(items))
+	for i, it := range items {
+		out[i] = featurize(&doc, it.Text, bits)
+	}
+	return out
+}
+
+// logitsOf runs the quantized model over vectors.
+func logitsOf(m *linear.Model, xs []vec) [][]float32 {
+	out := make([][]float32, len(xs))
+	for i := range xs {
+		out[i] = make([]float32, m.NOut())
+		m.Logits(xs[i].f, xs[i].d[:], out[i])
+	}
+	return out
+}
+
+func trainEmotion(o Options) (*linear.Model, error) {
+	dir := o.DataDir
+	goTrain, err := LoadGoEmotions(dir, "train")
+	if err != nil {
+		return nil, err
+	}
+	goDev, err := LoadGoEmotions(dir, "dev")
+	if err != nil {
+		return nil, err
+	}
+	ecTrain, err := LoadSemEvalEc(dir, "train")
+	if err != nil {
+		return nil, err
+	}
+	ecDev, err := LoadSemEvalEc(dir, "dev")
+	if err != nil {
+		return nil, err
+	}
+	teTrain, err := LoadTweetEval(dir, "train")
+	if err != nil {
+		return nil, err
+	}
+	teVal, err := LoadTweetEval(dir, "val")
+	if err != nil {
+		return nil, err
+	}
+	held := map[string]bool{}
+	for _, s := range [][]Item{goDev, teVal} {
+		for _, it := range s {
+			held[normKey(it.Text)] = true
+		}
+	}
+	var items []Item
+	var sw []float32
+	for _, s := range []struct {
+		items []Item
+		w     float64
+	}{{goTrain, 1}, {ecTrain, o.WeightSemEval}, {ecDev, o.WeightSemEval}, {teTrain, o.WeightTweetEval}} {
+		d := dedup(s.items, held)
+		items = append(items, d...)
+		for range d {
+			sw = append(sw, float32(s.w))
+		}
+	}
+	fmt.Fprintf(o.Report, "emotion training: %d texts (GoEmotions train %d, SemEval-2018 E-c train+dev %d, TweetEval train %d, after removing %d dev duplicates)\n",
+		len(items), len(goTrain), len(ecTrain)+len(ecDev), len(teTrain),
+		len(goTrain)+len(ecTrain)+len(ecDev)+len(teTrain)-len(items))
+	xs := featurizeAll(items, o.EmoBits)
+	ys := make([][]int8, len(items))
+	for i := range items {
+		ys[i] = items[i].Y
+	}
+	nl := len(post.Emotions)
+	w := newWeights(o.EmoBits, nl, o.EmoLR, o.EmoL2)
+	trainSigmoid(w, xs, ys, sw, o.EmoEpochs, o.Seed)
+	meta := linear.Meta{
+		Name: "emotion", Bits: o.EmoBits, Outputs: post.Emotions[:], Dense: textfeat.NumDense, Kind: "sigmoid",
+		Train: map[string]any{"epochs": o.EmoEpochs, "lr": o.EmoLR, "l2": o.EmoL2, "seed": o.Seed,
+			"weight_semeval": o.WeightSemEval, "weight_tweeteval": o.WeightTweetEval, "texts": len(items),
+			"lexicon": textfeat.LexiconVersion},
+	}
+	m, err := linear.New(meta, w.w, w.d, w.b)
+	if err != nil {
+		return nil, err
+	}
+
+	// Calibration (Platt per label) on GoEmotions dev.
+	devX := featurizeAll(goDev, o.EmoBits)
+	devZ := logitsOf(m, devX)
+	gold := make([][]bool, len(goDev))
+	for i, it := range goDev {
+		gold[i] = make([]bool, nl)
+		for k := range nl {
+			gold[i][k] = it.Y[k] == pos
+		}
+	}
+	m.CalA, m.CalB = make([]float64, nl), make([]float64, nl)
+	var rawP, calP []float64
+	var pooledY []bool
+	for k := range nl {
+		z := make([]float64, len(devZ))
+		y := make([]bool, len(devZ))
+		for i := range devZ {
+			z[i] = float64(devZ[i][k])
+			y[i] = gold[i][k]
+			rawP = append(rawP, linear.Sigmoid(z[i]))
+			pooledY = append(pooledY, y[i])
+		}
+		m.CalA[k], m.CalB[k] = fitPlatt(z, y)
+		for i := range z {
+			calP = append(calP, linear.Sigmoid(m.CalA[k]*z[i]+m.CalB[k]))
+		}
+	}
+	probs := make([][]float64, len(devZ))
+	for i := range devZ {
+		probs[i] = make([]float64, nl)
+		for k := range nl {
+			probs[i][k] = m.Prob(k, devZ[i][k])
+		}
+	}
+	// Thresholds tuned on all of dev (shipped) and, for an honest estimate,
+	// tuned on one half and scored on the other.
+	all := seq(len(goDev))
+	m.Thresholds = make([]float64, nl)
+	for k := range nl {
+		m.Thresholds[k] = tuneThreshold(probs, gold, k, all)
+	}
+	ha, hb := halves(len(goDev))
+	thA, thB := make([]float64, nl), make([]float64, nl)
+	for k := range nl {
+		thA[k] = tuneThreshold(probs, gold, k, ha)
+		thB[k] = tuneThreshold(probs, gold, k, hb)
+	}
+	pred := make([][]bool, len(goDev))
+	predX := make([][]bool, len(goDev)) // cross-fold thresholds
+	for i := range probs {
+		pred[i] = decide(probs[i], m.Thresholds)
+		if i%2 == 0 {
+			predX[i] = decide(probs[i], thB)
+		} else {
+			predX[i] = decide(probs[i], thA)
+		}
+	}
+	perLabel := multiF1(pred, gold, nl, all)
+	perLabelX := multiF1(predX, gold, nl, all)
+	ekPred, ekGold := toEkman(pred), toEkman(gold)
+	ekPredX := toEkman(predX)
+	ekF1 := multiF1(ekPred, ekGold, len(post.Ekman), all)
+	ekF1X := multiF1(ekPredX, ekGold, len(post.Ekman), all)
+	// Ekman from the roll-up probabilities (noisy-or) at 0.5.
+	ekProb := make([][]bool, len(probs))
+	for i := range probs {
+		ek := EkmanRollup(probs[i])
+		ekProb[i] = make([]bool, len(post.Ekman))
+		for g := range ek {
+			ekProb[i][g] = ek[g] >= 0.5
+		}
+	}
+	ekF1P := multiF1(ekProb, ekGold, len(post.Ekman), all)
+
+	// TweetEval: argmax over anger/joy/optimism/sadness.
+	teX := featurizeAll(teVal, o.EmoBits)
+	teZ := logitsOf(m, teX)
+	var tePred, teGold []int
+	for i, it := range teVal {
+		best, bp := 0, -1.0
+		for c, l := range TweetEvalLabels {
+			k := post.EmotionIndex(l)
+			p := m.Prob(k, teZ[i][k])
+			if p > bp {
+				best, bp = c, p
+			}
+			if it.Y[k] == pos {
+				teGold = append(teGold, c)
+			}
+		}
+		tePred = append(tePred, best)
+	}
+	teF1 := classF1(tePred, teGold, 4)
+
+	r := o.Report
+	fmt.Fprintf(r, "\n## Emotion model (dev)\n\n")
+	fmt.Fprintf(r, "GoEmotions dev (%d texts), emotion_labels (calibrated probabilities, per-label thresholds):\n\n", len(goDev))
+	fmt.Fprintf(r, "| label | threshold | F1 (thresholds tuned on all dev) | F1 (2-fold: tuned on other half) |\n|---|---|---|---|\n")
+	for k := range nl {
+		fmt.Fprintf(r, "| %s | %.2f | %.3f | %.3f |\n", post.Emotions[k], m.Thresholds[k], perLabel[k], perLabelX[k])
+	}
+	fmt.Fprintf(r, "| **macro** | | **%.3f** | **%.3f** |\n\n", mean(perLabel), mean(perLabelX))
+	fmt.Fprintf(r, "Ekman-grouped (labels mapped to groups), dev:\n\n| group | F1 | F1 (2-fold) | F1 (roll-up prob >= 0.5) |\n|---|---|---|---|\n")
+	for g := range post.Ekman {
+		fmt.Fprintf(r, "| %s | %.3f | %.3f | %.3f |\n", post.Ekman[g], ekF1[g], ekF1X[g], ekF1P[g])
+	}
+	fmt.Fprintf(r, "| **macro** | **%.3f** | **%.3f** | %.3f |\n\n", mean(ekF1), mean(ekF1X), mean(ekF1P))
+	fmt.Fprintf(r, "Calibration on GoEmotions dev (expected calibration error, all 28 labels pooled, 10 bins): raw %.4f, Platt %.4f (fitted on the same dev split).\n\n", ece(rawP, pooledY), ece(calP, pooledY))
+	fmt.Fprintf(r, "TweetEval emotion val (%d tweets), argmax over anger/joy/optimism/sadness:\n\n| class | F1 |\n|---|---|\n", len(teVal))
+	for c, l := range TweetEvalLabels {
+		fmt.Fprintf(r, "| %s | %.3f |\n", l, teF1[c])
+	}
+	fmt.Fprintf(r, "| **macro** | **%.3f** |\n\n", mean(teF1))
+
+	m.Metrics = map[string]float64{
+		"goemotions_macro_f1": mean(perLabel), "goemotions_macro_f1_2fold": mean(perLabelX),
+		"ekman_macro_f1": mean(ekF1), "ekman_macro_f1_2fold": mean(ekF1X),
+		"tweeteval_macro_f1": mean(teF1),
+	}
+	m.Version = digest(m)
+	fmt.Fprintf(r, "emotion model version %s\n", m.Version)
+	return m, nil
+}
+
+// EkmanIndex maps each GoEmotions label index to its Ekman group index.
+var EkmanIndex = func() [len(post.Emotions)]int {
+	var out [len(post.Emotions)]int
+	for k, l := range post.Emotions {
+		g := post.EkmanOf[l]
+		for j, e := range post.Ekman {
+			if e == g {
+				out[k] = j
+			}
+		}
+	}
+	return out
+}()
+
+// EkmanRollup combines label probabilities into Ekman group probabilities
+// with a noisy-or: P(group) = 1 - prod(1 - p) over the group's labels.
+func EkmanRollup(p []float64) [len(post.Ekman)]float64 {
+	var none [len(post.Ekman)]float64
+	for g := range none {
+		none[g] = 1
+	}
+	for k, v := range p {
+		none[EkmanIndex[k]] *= 1 - v
+	}
+	var out [len(post.Ekman)]float64
+	for g := range out {
+		out[g] = 1 - none[g]
+	}
+	return out
+}
+
+func toEkman(labels [][]bool) [][]bool {
+	out := make([][]bool, len(labels))
+	for i, l := range labels {
+		out[i] = make([]bool, len(post.Ekman))
+		for k, v := range l {
+			if v {
+				out[i][EkmanIndex[k]] = true
+			}
+		}
+	}
+	return out
+}
+
+func trainSentiment(o Options) (*linear.Model, error) {
+	var items []Item
+	for _, name := range []string{"twitter-2013train-A", "twitter-2013dev-A", "twitter-2015train-A", "twitter-2016train-A", "twitter-2016dev-A"} {
+		s, err := LoadSentiment(o.DataDir, name)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, s...)
+	}
+	dev, err := LoadSentiment(o.DataDir, "twitter-2016devtest-A")
+	if err != nil {
+		return nil, err
+	}
+	held := map[string]bool{}
+	for _, it := range dev {
+		held[normKey(it.Text)] = true
+	}
+	n0 := len(items)
+	items = dedup(items, held)
+	var cnt [3]int
+	for _, it := range items {
+		cnt[it.Y[0]]++
+	}
+	fmt.Fprintf(o.Report, "sentiment training: %d tweets (%d dev duplicates removed), negative %d, neutral %d, positive %d\n",
+		len(items), n0-len(items), cnt[0], cnt[1], cnt[2])
+	xs := featurizeAll(items, o.SentBits)
+	cls := make([]int, len(items))
+	sw := make([]float32, len(items))
+	for i, it := range items {
+		cls[i] = int(it.Y[0])
+		sw[i] = float32(len(items)) / float32(3*cnt[cls[i]])
+	}
+	w := newWeights(o.SentBits, 3, o.SentLR, o.SentL2)
+	trainSoftmax(w, xs, cls, sw, o.SentEpochs, o.Seed)
+	meta := linear.Meta{
+		Name: "sentiment", Bits: o.SentBits, Outputs: SentimentLabels, Dense: textfeat.NumDense, Kind: "softmax",
+		Train: map[string]any{"epochs": o.SentEpochs, "lr": o.SentLR, "l2": o.SentL2, "seed": o.Seed,
+			"texts": len(items), "class_weights": "inverse frequency", "lexicon": textfeat.LexiconVersion},
+	}
+	m, err := linear.New(meta, w.w, w.d, w.b)
+	if err != nil {
+		return nil, err
+	}
+	devX := featurizeAll(dev, o.SentBits)
+	devP := logitsOf(m, devX)
+	gold := make([]int, len(dev))
+	for i := range devP {
+		linear.Softmax(devP[i])
+		gold[i] = int(dev[i].Y[0])
+	}
+	// Tune log-prior offsets for negative and positive (macro recall).
+	tune := func(idx []int) (bn, bp float64) {
+		best := -1.0
+		for a := -1.0; a <= 1.0001; a += 0.05 {
+			for b := -1.0; b <= 1.0001; b += 0.05 {
+				pr := make([]int, len(idx))
+				gl := make([]int, len(idx))
+				for j, i := range idx {
+					pr[j] = sentiment.Class(devP[i], a, b)
+					gl[j] = gold[i]
+				}
+				if mr, _ := macroRecall(pr, gl, 3); mr > best+1e-9 {
+					best, bn, bp = mr, a, b
+				}
+			}
+		}
+		return bn, bp
+	}
+	bn, bp := tune(seq(len(dev)))
+	ha, hb := halves(len(dev))
+	an, ap := tune(ha)
+	cn, cp := tune(hb)
+	pred := make([]int, len(dev))
+	predX := make([]int, len(dev))
+	pred0 := make([]int, len(dev))
+	scores := make([]float64, len(dev))
+	goldS := make([]float64, len(dev))
+	for i := range dev {
+		pred[i] = sentiment.Class(devP[i], bn, bp)
+		pred0[i] = sentiment.Class(devP[i], 0, 0)
+		if i%2 == 0 {
+			predX[i] = sentiment.Class(devP[i], cn, cp)
+		} else {
+			predX[i] = sentiment.Class(devP[i], an, ap)
+		}
+		q := []float32{devP[i][0] * float32(math.Exp(bn)), devP[i][1], devP[i][2] * float32(math.Exp(bp))}
+		qs := q[0] + q[1] + q[2]
+		scores[i] = float64(q[2]-q[0]) / float64(qs)
+		goldS[i] = float64(gold[i] - 1)
+	}
+	mr, rec := macroRecall(pred, gold, 3)
+	mrX, recX := macroRecall(predX, gold, 3)
+	mr0, _ := macroRecall(pred0, gold, 3)
+	f1s := classF1(pred, gold, 3)
+	m.Params = map[string]float64{"bias_negative": bn, "bias_positive": bp}
+	// Rule-only baseline for comparison.
+	var doc textfeat.Doc
+	ruleS := make([]float64, len(dev))
+	rulePred := make([]int, len(dev))
+	for i, it := range dev {
+		doc.Tokenize(it.Text)
+		c := doc.Rule(0, len(doc.Tokens)).Compound
+		ruleS[i] = float64(c)
+		switch {
+		case c >= 0.05:
+			rulePred[i] = 2
+		case c <= -0.05:
+			rulePred[i] = 0
+		default:
+			rulePred[i] = 1
+		}
+	}
+	ruleMR, _ := macroRecall(rulePred, gold, 3)
+
+	r := o.Report
+	fmt.Fprintf(r, "\n## Sentiment model (dev: twitter-2016devtest-A, %d tweets)\n\n", len(dev))
+	fmt.Fprintf(r, "| class | recall | recall (2-fold offsets) | F1 |\n|---|---|---|---|\n")
+	for c, l := range SentimentLabels {
+		fmt.Fprintf(r, "| %s | %.3f | %.3f | %.3f |\n", l, rec[c], recX[c], f1s[c])
+	}
+	fmt.Fprintf(r, "| **macro recall** | **%.3f** | **%.3f** | |\n\n", mr, mrX)
+	fmt.Fprintf(r, "macro recall without offsets %.3f; F1(PN) %.3f; rule scorer alone (lexicon, +-0.05 cut-offs) %.3f; offsets negative %.2f positive %.2f\n",
+		mr0, (f1s[0]+f1s[2])/2, ruleMR, bn, bp)
+	fmt.Fprintf(r, "score proxy (no human intensity ratings in the data): Pearson r(score, gold class -1/0/+1) %.3f, Spearman %.3f; rule scorer alone r %.3f\n\n",
+		pearson(scores, goldS), spearman(scores, goldS), pearson(ruleS, goldS))
+	m.Metrics = map[string]float64{
+		"macro_recall": mr, "macro_recall_2fold": mrX, "pearson_class_proxy": pearson(scores, goldS),
+	}
+	m.Version = digest(m)
+	fmt.Fprintf(r, "sentiment model version %s\n", m.Version)
+	return m, nil
+}
+
