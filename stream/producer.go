@@ -18,7 +18,10 @@ import (
 // caller must Close it.
 func NewWriter(brokers []string, topic string) *kafka.Writer {
 	return &kafka.Writer{
-		Addr:         kafka.TCP(brokers...),
+		Addr: kafka.TCP(brokers...),
+		// A transport of its own: the shared default caches topic metadata
+		// for seconds and misses topics created after its first use.
+		Transport:    &kafka.Transport{MetadataTTL: 2 * time.Second},
 		Topic:        topic,
 		Balancer:     &kafka.Murmur2Balancer{},
 		RequiredAcks: kafka.RequireAll,
@@ -105,7 +108,7 @@ func EnsureTopics(ctx context.Context, brokers []string, partitions, replication
 	for _, t := range topics {
 		for {
 			parts, err := conn.ReadPartitions(t)
-			if err == nil && len(parts) > 0 && allLed(parts) {
+			if err == nil && len(parts) > 0 && allLed(parts) && partitionsServe(ctx, &d, parts) {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -117,6 +120,24 @@ func EnsureTopics(ctx context.Context, brokers []string, partitions, replication
 		}
 	}
 	return nil
+}
+
+// partitionsServe reports whether every partition's leader answers for it
+// (metadata can name a leader before the replica is ready to serve).
+func partitionsServe(ctx context.Context, d *kafka.Dialer, parts []kafka.Partition) bool {
+	for _, p := range parts {
+		addr := net.JoinHostPort(p.Leader.Host, strconv.Itoa(p.Leader.Port))
+		lc, err := d.DialLeader(ctx, "tcp", addr, p.Topic, p.ID)
+		if err != nil {
+			return false
+		}
+		_, err = lc.ReadLastOffset()
+		lc.Close()
+		if err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func allLed(parts []kafka.Partition) bool {
