@@ -1,0 +1,285 @@
+// Package query answers the analyst questions (themes, trends, movers,
+// drivers, quotes, share of voice) from the ClickHouse aggregate tables,
+// falling back to the posts table only for drill-down, and serves them as
+// the HTTP API under /api/v1.
+//
+// Every query is a fixed SQL template: identifiers come from a fixed
+// allow-list in this file, and every user-supplied value is a bound
+// parameter (clickhouse-go named binding, which quotes and escapes).
+// Every group with fewer than Options.MinAuthors distinct authors is
+// suppressed before it leaves this package (k-anonymity).
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// Options configures a Querier.
+type Options struct {
+	// Database holds the store's tables (clickhouse.database).
+	Database string
+	// MinAuthors is k: groups with fewer distinct authors are suppressed
+	// (privacy.min_authors).
+	MinAuthors int
+	// MaxRows caps the rows of any result (query.max_rows).
+	MaxRows int
+	// Timeout bounds each query (query.timeout); the server also gets
+	// max_execution_time.
+	Timeout time.Duration
+	// ReadOnlySetting sends readonly=2 with every query, so the query path
+	// cannot write even when it connects as a writing user. Leave false
+	// when the connection user already has a readonly profile (ClickHouse
+	// refuses to change readonly there).
+	ReadOnlySetting bool
+	// Now is the clock used for default periods; nil means time.Now.
+	Now func() time.Time
+}
+
+// Querier runs the analyst queries. It is safe for concurrent use.
+type Querier struct {
+	conn driver.Conn
+	opts Options
+	db   string
+}
+
+var identRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`)
+
+// ErrUnavailable wraps errors reaching or running queries on ClickHouse.
+// The HTTP API answers it with 503.
+var ErrUnavailable = errors.New("query: clickhouse unavailable")
+
+// ErrTimeout is returned when a query exceeds Options.Timeout (503).
+var ErrTimeout = errors.New("query: timed out")
+
+// New returns a Querier over conn. The caller keeps ownership of conn.
+func New(conn driver.Conn, opts Options) (*Querier, error) {
+	if !identRE.MatchString(opts.Database) {
+		return nil, fmt.Errorf("query: database %q: not a plain identifier", opts.Database)
+	}
+	if opts.MinAuthors < 1 {
+		opts.MinAuthors = 1
+	}
+	if opts.MaxRows <= 0 {
+		opts.MaxRows = 10000
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Querier{conn: conn, opts: opts, db: "`" + opts.Database + "`"}, nil
+}
+
+// MinAuthors is the k-anonymity threshold in force.
+func (q *Querier) MinAuthors() int { return q.opts.MinAuthors }
+
+// Ping checks that ClickHouse answers and the store's tables exist.
+func (q *Querier) Ping(ctx context.Context) error {
+	ctx, cancel := q.ctx(ctx)
+	defer cancel()
+	var n uint64
+	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name = 'topic_theme_daily'",
+		clickhouse.Named("db", q.opts.Database)).Scan(&n); err != nil {
+		return q.classify(ctx, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: table %s.topic_theme_daily missing (run undertone migrate up)", ErrUnavailable, q.opts.Database)
+	}
+	return nil
+}
+
+func (q *Querier) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	set := clickhouse.Settings{
+		"max_execution_time": int(q.opts.Timeout.Seconds() + 0.999),
+	}
+	if q.opts.ReadOnlySetting {
+		set["readonly"] = 2
+	}
+	ctx, cancel := context.WithTimeout(ctx, q.opts.Timeout)
+	return clickhouse.Context(ctx, clickhouse.WithSettings(set)), cancel
+}
+
+// classify maps driver errors to ErrTimeout / ErrUnavailable. Server-side
+// exceptions other than timeouts are returned wrapped as they are: they are
+// bugs in a template, not user errors.
+func (q *Querier) classify(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ex *clickhouse.Exception
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%w after %s: %w", ErrTimeout, q.opts.Timeout, err)
+	case errors.As(err, &ex) && ex.Code == 159: // TIMEOUT_EXCEEDED
+		return fmt.Errorf("%w: %w", ErrTimeout, err)
+	case errors.As(err, &ex):
+		return fmt.Errorf("query: clickhouse: %w", err)
+	case errors.Is(err, context.Canceled):
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+// where accumulates fixed SQL conditions and their named arguments.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return "1"
+	}
+	return strings.Join(w.conds, " AND ")
+}
+
+func set(vals []string) clickhouse.GroupSet {
+	s := clickhouse.GroupSet{Value: make([]any, len(vals))}
+	for i, v := range vals {
+		s.Value[i] = v
+	}
+	return s
+}
+
+func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// sentimentCond is the allow-list of sentiment filter conditions on a
+// column holding a score in [-1, 1]. The boundaries match the store's
+// sentiment buckets: negative < -0.2 <= neutral <= 0.2 < positive.
+func sentimentCond(col, label string) string {
+	switch label {
+	case "negative":
+		return col + " < -0.2"
+	case "neutral":
+		return "(" + col + " >= -0.2 AND " + col + " <= 0.2)"
+	case "positive":
+		return col + " > 0.2"
+	}
+	return "1"
+}
+
+// group is one aggregated group: its keys (as strings), post count,
+// distinct authors and sentiment sum.
+type group struct {
+	keys    []string
+	posts   uint64
+	authors uint64
+	ssum    float64
+}
+
+func (g group) avg() float64 {
+	if g.posts == 0 {
+		return 0
+	}
+	return round(g.ssum/float64(g.posts), 4)
+}
+
+// Group keys: the only expressions a grouping query may use.
+const (
+	keyTopic  = "topic"
+	keyTheme  = "theme"
+	keyDay    = "day"
+	keyWeek   = "toMonday(day)"
+	keyIsCurr = "day >= toDate(@cur_from)"
+)
+
+// groups aggregates (topic, theme) rows over [from, to) with the filter,
+// grouped by keys. Without a sentiment filter it reads topic_theme_daily;
+// with one it reads the mentions fact table (the aggregate has no
+// per-sentiment authors). themes restricts theme values ("" is the
+// topic's whole volume); topics nil means every topic except "" (all posts).
+func (q *Querier) groups(ctx context.Context, keys []string, f Filter, from, to time.Time, themes []string, extra ...any) ([]group, error) {
+	w := &where{}
+	if len(f.Topics) > 0 {
+		w.add("topic IN @topics", clickhouse.Named("topics", set(f.Topics)))
+	} else {
+		w.add("topic != ''")
+	}
+	w.add("theme IN @themes", clickhouse.Named("themes", set(themes)))
+	w.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
+	if len(f.Sources) > 0 {
+		w.add("source IN @sources", clickhouse.Named("sources", set(f.Sources)))
+	}
+	if len(f.Langs) > 0 {
+		w.add("lang IN @langs", clickhouse.Named("langs", set(f.Langs)))
+	}
+	metrics := "countMerge(post_count), uniqExactMerge(authors), sumMerge(sentiment_sum)"
+	table := q.db + ".topic_theme_daily"
+	if f.Sentiment != "" {
+		metrics = "count(), uniqExact(author_pseudonym), sum(toFloat64(sentiment))"
+		table = q.db + ".mentions"
+		w.add(sentimentCond("sentiment", f.Sentiment))
+	}
+	sel := make([]string, len(keys))
+	grp := make([]string, len(keys))
+	for i, k := range keys {
+		sel[i] = "toString(" + k + ") AS k" + strconv.Itoa(i)
+		grp[i] = "k" + strconv.Itoa(i)
+	}
+	sql := "SELECT " + strings.Join(sel, ", ") + ", " + metrics +
+		" FROM " + table + " WHERE " + w.sql() + " GROUP BY " + strings.Join(grp, ", ")
+	return q.scanGroups(ctx, len(keys), sql, append(w.args, extra...)...)
+}
+
+func (q *Querier) scanGroups(ctx context.Context, nkeys int, sql string, args ...any) ([]group, error) {
+	ctx, cancel := q.ctx(ctx)
+	defer cancel()
+	rows, err := q.conn.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, q.classify(ctx, err)
+	}
+	defer rows.Close()
+	var out []group
+	for rows.Next() {
+		g := group{keys: make([]string, nkeys)}
+		dest := make([]any, 0, nkeys+3)
+		for i := range g.keys {
+			dest = append(dest, &g.keys[i])
+		}
+		dest = append(dest, &g.posts, &g.authors, &g.ssum)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, q.classify(ctx, err)
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, q.classify(ctx, err)
+	}
+	return out, nil
+}
+
+func round(x float64, digits int) float64 {
+	p := 1.0
+	for range digits {
+		p *= 10
+	}
+	if x >= 0 {
+		return float64(int64(x*p+0.5)) / p
+	}
+	return -float64(int64(-x*p+0.5)) / p
+}
+
+// Period is the [From, To] day range a result covers (To inclusive).
+type Period struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+func periodOf(f Filter) Period {
+	return Period{From: day(f.From), To: day(f.To.AddDate(0, 0, -1))}
+}
