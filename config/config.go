@@ -97,11 +97,11 @@ func Load(opts Options) (Config, error) {
 
 	var cfg Config
 	err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
-		mapstructure.StringToTimeDurationHookFunc(),
+		durationHook,
 		mapstructure.StringToSliceHookFunc(","),
 	)))
 	if err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
+		return Config{}, decodeError(err)
 	}
 	if err := cfg.readSecretFiles(); err != nil {
 		return Config{}, err
@@ -110,6 +110,39 @@ func Load(opts Options) (Config, error) {
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// durationHook parses strings into time.Duration with an error that shows
+// the value and an example of what is allowed.
+func durationHook(f, t reflect.Type, data any) (any, error) {
+	if f.Kind() != reflect.String || t != reflect.TypeOf(time.Duration(0)) {
+		return data, nil
+	}
+	d, err := time.ParseDuration(data.(string))
+	if err != nil {
+		return nil, fmt.Errorf("= %q: want a duration such as 500ms, 10s or 1h", data)
+	}
+	return d, nil
+}
+
+// decodeError turns mapstructure's multi-line report into one line that
+// names the first bad key, wrapping ErrInvalid.
+func decodeError(err error) error {
+	var de *mapstructure.DecodeError
+	if !errors.As(err, &de) {
+		return fmt.Errorf("config: %w", err)
+	}
+	msg := de.Unwrap().Error()
+	var pe *mapstructure.ParseError
+	if errors.As(err, &pe) {
+		msg = fmt.Sprintf("= %q: want a value of type %s", fmt.Sprint(pe.Value), pe.Expected.Type())
+	}
+	if !strings.HasPrefix(msg, "= ") {
+		msg = ": " + msg
+	} else {
+		msg = " " + msg
+	}
+	return fmt.Errorf("%w: %s%s", ErrInvalid, de.Name(), msg)
 }
 
 // envName is the environment variable for a config key.
@@ -130,18 +163,89 @@ func isKnown(k string, known map[string]bool) bool {
 	return false
 }
 
-// suggest returns a " (did you mean ...?)" hint for a near-miss key.
+// suggest returns a hint for an unknown key. It walks the key's segments to
+// the deepest known section and compares the first unknown segment with that
+// section's children, so "kafka.topik" gives ` (did you mean "kafka.topics.*"?)`
+// and "kafka.topik.raw" gives ` (did you mean "kafka.topics.raw"?)`. With no
+// near miss it lists the keys the section does have.
 func suggest(k string, known map[string]bool) string {
-	best, bestD := "", 4
-	for cand := range known {
-		if d := distance(k, cand); d < bestD || (d == bestD && cand < best) {
-			best, bestD = cand, d
+	children := map[string]map[string]bool{} // section -> child -> is a section
+	add := func(key string) {
+		parent, child := "", key
+		for {
+			i := strings.IndexByte(child, '.')
+			isSection := i >= 0
+			name := child
+			if isSection {
+				name = child[:i]
+			}
+			if children[parent] == nil {
+				children[parent] = map[string]bool{}
+			}
+			children[parent][name] = children[parent][name] || isSection
+			if !isSection {
+				return
+			}
+			if parent != "" {
+				parent += "."
+			}
+			parent += name
+			child = child[i+1:]
+		}
+	}
+	for key := range known {
+		add(key)
+	}
+	for _, f := range freeform {
+		add(f + ".*")
+	}
+
+	segs := strings.Split(k, ".")
+	parent := ""
+	i := 0
+	for ; i < len(segs); i++ {
+		if _, ok := children[parent][segs[i]]; !ok || !children[parent][segs[i]] {
+			break
+		}
+		parent = join(parent, segs[i])
+	}
+	if i == len(segs) {
+		return ""
+	}
+	seg := segs[i]
+	limit := min(max((len(seg)+1)/2, 1), 3)
+	best, bestD := "", limit+1
+	for c := range children[parent] {
+		if d := distance(seg, c); d < bestD || (d == bestD && c < best) {
+			best, bestD = c, d
 		}
 	}
 	if best == "" {
-		return ""
+		names := make([]string, 0, len(children[parent]))
+		for c := range children[parent] {
+			names = append(names, c)
+		}
+		sort.Strings(names)
+		if parent == "" {
+			return fmt.Sprintf(" (known sections: %s)", strings.Join(names, ", "))
+		}
+		return fmt.Sprintf(" (known keys under %s: %s)", parent, strings.Join(names, ", "))
 	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	cand := join(parent, best)
+	if rest := strings.Join(segs[i+1:], "."); rest != "" && isKnown(join(cand, rest), known) {
+		return fmt.Sprintf(" (did you mean %q?)", join(cand, rest))
+	}
+	if children[parent][best] {
+		cand += ".*"
+	}
+	return fmt.Sprintf(" (did you mean %q?)", cand)
+}
+
+func join(parent, child string) string {
+	if parent == "" {
+		return child
+	}
+	return parent + "." + child
 }
 
 func distance(a, b string) int {
