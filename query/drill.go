@@ -390,4 +390,3 @@ func scrub(s string) string {
 	s = digitsRE.ReplaceAllString(s, "[number]")
 	return s
 }
-

@@ -128,7 +128,7 @@ func (e expect) avg() float64 {
 func (f *fixture) independent(t *testing.T, topic, from, to, cond string, extra ...any) expect {
 	t.Helper()
 	sql := "SELECT count(), uniqExact(author_pseudonym), sum(toFloat64(ts)) FROM (SELECT author_pseudonym, source, lang, created_at, " +
-		"entity_canonical AS ents, indexOf(topic_ids, @topic) AS idx, topic_sentiments[idx] AS ts, topic_themes[idx] AS th FROM " + f.db + ".posts) " +
+		"text, entity_canonical AS ents, indexOf(topic_ids, @topic) AS idx, topic_sentiments[idx] AS ts, topic_themes[idx] AS th FROM " + f.db + ".posts) " +
 		"WHERE idx > 0 AND created_at >= toDateTime(@from, 'UTC') AND created_at < toDateTime(@to, 'UTC') AND " + cond
 	args := append([]any{clickhouse.Named("topic", topic), clickhouse.Named("from", from+" 00:00:00"), clickhouse.Named("to", to+" 00:00:00")}, extra...)
 	var e expect
@@ -279,6 +279,132 @@ func TestMoversMatchPosts(t *testing.T) {
 			if r.Posts != e.posts {
 				t.Errorf("%v: entity %s posts %d, want %d", v, r.Entity, r.Posts, e.posts)
 			}
+		}
+	}
+}
+
+func TestDriversMatchPosts(t *testing.T) {
+	f := loadFixture(t)
+	req, err := query.ParseDrivers(vals("topic", querytest.Acme, "theme", "fears", "period", "60d", "min_count", "3"), querytest.Now, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.q.Drivers(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := day(req.Filter.From), day(req.Filter.To)
+	th := f.independent(t, querytest.Acme, from, to, "has(th, 'fears')")
+	vol := f.independent(t, querytest.Acme, from, to, "1")
+	if res.ThemePosts != th.posts || res.TopicPosts != vol.posts {
+		t.Fatalf("theme/topic posts %d/%d, want %d/%d", res.ThemePosts, res.TopicPosts, th.posts, vol.posts)
+	}
+	if len(res.Entities) == 0 || res.Entities[0].Name != "Battery" {
+		t.Fatalf("Battery should drive acme fears: %+v", res.Entities)
+	}
+	for _, e := range res.Entities {
+		a := f.independent(t, querytest.Acme, from, to, "has(th, 'fears') AND has(ents, @e)", clickhouse.Named("e", e.Name))
+		b := f.independent(t, querytest.Acme, from, to, "has(ents, @e)", clickhouse.Named("e", e.Name))
+		want := (float64(a.posts) / float64(th.posts)) / (float64(b.posts) / float64(vol.posts))
+		if e.Count != a.posts || e.Baseline != b.posts || e.Authors != a.authors || math.Abs(e.Lift-want) > 1e-3 {
+			t.Errorf("entity %s = %+v, want count %d baseline %d authors %d lift %.3f", e.Name, e, a.posts, b.posts, a.authors, want)
+		}
+	}
+	// Terms: the fears phrases must rank above the rest.
+	if len(res.Terms) == 0 {
+		t.Fatal("no terms")
+	}
+	top := map[string]bool{}
+	for _, tm := range res.Terms[:min(5, len(res.Terms))] {
+		top[tm.Name] = true
+	}
+	if !top["worried"] && !top["scared"] && !top["afraid"] && !top["swell"] && !top["cracks"] && !top["bricks"] {
+		t.Errorf("fear terms missing from the top: %+v", res.Terms)
+	}
+	for _, tm := range res.Terms {
+		a := f.independent(t, querytest.Acme, from, to, "has(th, 'fears') AND has(extractAll(lowerUTF8(text), '\\\\p{L}{4,}'), @w)", clickhouse.Named("w", tm.Name))
+		if !res.TermsSampled && tm.Count != a.posts {
+			t.Errorf("term %s count %d, want %d", tm.Name, tm.Count, a.posts)
+		}
+	}
+}
+
+func TestQuotes(t *testing.T) {
+	f := loadFixture(t)
+	for _, order := range []string{"recent", "typical"} {
+		t.Run(order, func(t *testing.T) {
+			req, err := query.ParseQuotes(vals("topic", querytest.Acme, "theme", "fears", "order", order, "limit", "6"), querytest.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := f.q.Quotes(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Quotes) == 0 || len(res.Quotes) > 6 {
+				t.Fatalf("%d quotes", len(res.Quotes))
+			}
+			seen := map[string]bool{}
+			perSource := map[string]int{}
+			for _, q := range res.Quotes {
+				norm := strings.Join(strings.FieldsFunc(strings.ToLower(q.Text), func(r rune) bool { return !('a' <= r && r <= 'z') }), " ")
+				if seen[norm] {
+					t.Errorf("near-duplicate quote %q", q.Text)
+				}
+				seen[norm] = true
+				perSource[q.Source]++
+				// Every quote is a fears post of the topic in the period.
+				e := f.independent(t, querytest.Acme, day(req.Filter.From), day(req.Filter.To), "has(th, 'fears') AND text = @text", clickhouse.Named("text", q.Text))
+				if e.posts == 0 {
+					t.Errorf("quote %q is not an acme fears post of the period", q.Text)
+				}
+			}
+			for s, n := range perSource {
+				if n > 3 {
+					t.Errorf("%d quotes from %s, want at most 3", n, s)
+				}
+			}
+			if order == "recent" {
+				for i := 1; i < len(res.Quotes); i++ {
+					if res.Quotes[i].Day > res.Quotes[i-1].Day {
+						t.Errorf("not recent first: %v", res.Quotes)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSOVMatchesPosts(t *testing.T) {
+	f := loadFixture(t)
+	req, err := query.ParseSOV(vals("period", "30d", "lang", "en"), querytest.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.q.SOV(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 2 {
+		t.Fatalf("rows %+v, want acme and beta only", res.Rows)
+	}
+	var total uint64
+	for _, r := range res.Rows {
+		e := f.independent(t, r.Topic, day(req.Filter.From), day(req.Filter.To), "lang = 'en'")
+		if r.Posts != e.posts || r.Authors != e.authors || !near(r.AvgSentiment, e.avg()) {
+			t.Errorf("%s = %+v, want %+v", r.Topic, r.Stats, e)
+		}
+		total += e.posts
+		for _, th := range r.Themes {
+			te := f.independent(t, r.Topic, day(req.Filter.From), day(req.Filter.To), "lang = 'en' AND has(th, @theme)", clickhouse.Named("theme", th.Theme))
+			if th.Posts != te.posts || !near(th.Share, float64(te.posts)/float64(e.posts)) {
+				t.Errorf("%s %s = %+v, want %+v", r.Topic, th.Theme, th, te)
+			}
+		}
+	}
+	for _, r := range res.Rows {
+		if !near(r.Share, float64(r.Posts)/float64(total)) {
+			t.Errorf("%s share %v, want %v", r.Topic, r.Share, float64(r.Posts)/float64(total))
 		}
 	}
 }
