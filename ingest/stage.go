@@ -60,11 +60,11 @@ func NewStage(cfg StageConfig, prep *Preparer, set Settings) (*Stage, error) {
 	if cfg.CleanTopic == "" || cfg.DLQTopic == "" {
 		return nil, errors.New("ingest: clean and dlq topics are required")
 	}
-	log := set.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	base := set.Logger
+	if base == nil {
+		base = slog.New(slog.DiscardHandler)
 	}
-	log = log.With("component", "ingest")
+	log := base.With("component", "ingest")
 	clean := stream.NewWriter(cfg.Brokers, cfg.CleanTopic)
 	dlq := stream.NewWriter(cfg.Brokers, cfg.DLQTopic)
 	h := NewHandler(prep, clean, dlq, set.Registerer)
@@ -74,7 +74,7 @@ func NewStage(cfg StageConfig, prep *Preparer, set Settings) (*Stage, error) {
 		Topic:        cfg.RawTopic,
 		BatchSize:    cfg.BatchSize,
 		BatchTimeout: cfg.BatchTimeout,
-		Logger:       log,
+		Logger:       base,
 		Registerer:   set.Registerer,
 	}, h.Handle)
 	if err != nil {
