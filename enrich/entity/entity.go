@@ -208,3 +208,16 @@ func (c *runeConv) at(b int) int {
 
 // canonicalSpace collapses runs of white space.
 func canonicalSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// TypeOf maps a taxonomy kind (brand, product, competitor) to an entity
+// type: BRAND, PRODUCT, and ORG for competitors.
+func TypeOf(kind string) string {
+	switch kind {
+	case "brand":
+		return TypeBrand
+	case "product":
+		return TypeProduct
+	default:
+		return TypeOrg
+	}
+}

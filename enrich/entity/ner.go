@@ -3,6 +3,7 @@ package entity
 import (
 	"context"
 	"hash/maphash"
+	"sort"
 	"strings"
 	"sync"
 
@@ -58,14 +59,7 @@ func allUpper(s string) bool {
 func (e *Enricher) ner(ctx context.Context, s *scratch, text string) []nerSpan {
 	s.toks = tokens.Append(s.toks[:0], text)
 	toks := s.toks
-	covered := func(t tokens.Token) bool {
-		for _, m := range s.gm {
-			if t.ByteStart < m.end && m.start < t.ByteEnd {
-				return true
-			}
-		}
-		return false
-	}
+	covered := func(t tokens.Token) bool { return overlapsGaz(s.gm, t.ByteStart, t.ByteEnd) }
 	sentenceStart := func(i int) bool {
 		if i == 0 {
 			return true
@@ -138,13 +132,12 @@ func (e *Enricher) ner(ctx context.Context, s *scratch, text string) []nerSpan {
 	return out
 }
 
+// overlapsGaz reports whether [st, en) overlaps a gazetteer match; gm is
+// sorted and non-overlapping.
 func overlapsGaz(gm []gmatch, st, en int) bool {
-	for _, m := range gm {
-		if st < m.end && m.start < en {
-			return true
-		}
-	}
-	return false
+	// First match ending after st.
+	i := sort.Search(len(gm), func(i int) bool { return gm[i].end > st })
+	return i < len(gm) && gm[i].start < en
 }
 
 // window returns the entities prose finds in w, memoized.

@@ -2,6 +2,7 @@ package topic
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -348,9 +349,22 @@ func (m *Matcher) eval(n cnode, s *state, out *[]tokSpan) bool {
 		if !m.eval(n.left, s, &l) || !m.eval(n.right, s, &r) {
 			return false
 		}
+		byLo := func(a, b tokSpan) int { return int(a.lo - b.lo) }
+		slices.SortFunc(l, byLo)
+		slices.SortFunc(r, byLo)
+		maxLen := int32(0)
+		for _, b := range r {
+			maxLen = max(maxLen, b.hi-b.lo)
+		}
 		before := len(*out)
+		lo := 0
 		for _, a := range l {
-			for _, b := range r {
+			// r[k] can be near a only if a.lo-n-maxLen <= r[k].lo <= a.hi+n.
+			for lo < len(r) && r[lo].lo < a.lo-int32(n.n)-maxLen {
+				lo++
+			}
+			for k := lo; k < len(r) && r[k].lo <= a.hi+int32(n.n); k++ {
+				b := r[k]
 				var gap int32
 				switch {
 				case b.lo >= a.hi:
