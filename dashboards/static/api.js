@@ -109,103 +109,119 @@ const num = (r, ...names) => {
 };
 
 // ---- endpoint adapters ---------------------------------------------------
+// Shapes follow query/answers.go and query/drill.go (docs/api.md).
 
-export async function topics(opts) {
-  const resp = await get('topics', {}, opts);
-  return rows(resp, 'topics').map((t) => (typeof t === 'string' ? { id: t, name: t } : {
-    id: pick(t, 'id', 'topic'), name: pick(t, 'name', 'id', 'topic'), kind: t.kind, brand: t.brand,
-  }));
+const themeRow = (r) => ({
+  theme: pick(r, 'theme', 'name'),
+  posts: num(r, 'posts', 'count') || 0,
+  share: num(r, 'share'),
+  authors: num(r, 'authors'),
+  sentiment: num(r, 'avg_sentiment', 'sentiment'),
+});
+
+// topics lists the configured topics ({id, name, kind, brand}). Falls back
+// to the topics that have posts in the last year when the API has no
+// /topics endpoint.
+export async function topics(opts = {}) {
+  try {
+    const resp = await get('topics', {}, opts);
+    return rows(resp, 'topics', 'rows').map((t) => (typeof t === 'string' ? { id: t, name: t } : {
+      id: pick(t, 'id', 'topic'), name: pick(t, 'name', 'id', 'topic'), kind: t.kind, brand: t.brand,
+    }));
+  } catch (err) {
+    if (err.status !== 404 || opts.token) throw err;
+    const resp = await get('sov', { period: '365d' }, opts);
+    return rows(resp, 'rows').map((r) => ({ id: r.topic, name: r.topic }));
+  }
 }
 
+// themes: the theme breakdown of one topic.
 export async function themes(s, topic, opts) {
   const resp = await get('themes', filters(s, { topic }), opts);
-  return rows(resp, 'themes').map((r) => ({
-    theme: pick(r, 'theme', 'name'),
-    posts: num(r, 'posts', 'count', 'volume') || 0,
-    share: num(r, 'share'),
-    authors: num(r, 'authors', 'distinct_authors'),
-    sentiment: num(r, 'avg_sentiment', 'sentiment', 'sentiment_avg'),
-  })).filter((r) => THEMES.includes(r.theme));
+  return rows(resp, 'themes').map(themeRow).filter((r) => THEMES.includes(r.theme));
 }
 
+// trend pivots the API's long rows ({start, series: all|theme, ...}) into
+// one point per bucket: {bucket, posts, sentiment, themes: {theme: posts}}.
 export async function trend(s, topic, opts) {
   const resp = await get('trend', filters(s, { topic, interval: s.interval === 'week' ? 'week' : undefined, theme: s.theme }), opts);
-  return rows(resp, 'points', 'trend', 'series').map((r) => {
-    const th = {};
-    const src = r.themes || {};
-    if (Array.isArray(src)) for (const t of src) th[pick(t, 'theme', 'name')] = num(t, 'posts', 'count') || 0;
-    else for (const t of THEMES) if (src[t] !== undefined) th[t] = +(src[t].posts ?? src[t]);
-    for (const t of THEMES) if (th[t] === undefined && r[t] !== undefined) th[t] = +r[t];
-    return {
-      bucket: String(pick(r, 'bucket', 'day', 'week', 'date', 'time', 't')).slice(0, 10),
-      posts: num(r, 'posts', 'volume', 'count') || 0,
-      sentiment: num(r, 'net_sentiment', 'avg_sentiment', 'sentiment'),
-      themes: th,
-    };
-  }).sort((a, b) => (a.bucket < b.bucket ? -1 : 1));
+  const byBucket = new Map();
+  for (const r of rows(resp, 'rows')) {
+    const b = String(pick(r, 'start', 'bucket', 'day')).slice(0, 10);
+    if (!byBucket.has(b)) byBucket.set(b, { bucket: b, posts: 0, sentiment: undefined, themes: {} });
+    const pt = byBucket.get(b);
+    const series = pick(r, 'series') || 'all';
+    if (series === 'all') {
+      pt.posts = num(r, 'posts') || 0;
+      pt.sentiment = num(r, 'avg_sentiment');
+    } else pt.themes[series] = num(r, 'posts') || 0;
+  }
+  return [...byBucket.values()].sort((a, b) => (a.bucket < b.bucket ? -1 : 1));
 }
 
+// movers: change of each topic x theme's share of its topic between the
+// period and the one before. lift = share now / share before.
 export async function movers(s, params, opts) {
   const resp = await get('movers', filters(s, params), opts);
-  return rows(resp, 'movers').map((r) => ({
-    topic: pick(r, 'topic', 'topic_id'),
+  return rows(resp, 'rows').map((r) => ({
+    topic: pick(r, 'topic'),
     theme: pick(r, 'theme'),
-    entity: pick(r, 'entity', 'term'),
-    current: num(r, 'current', 'posts', 'current_posts'),
-    previous: num(r, 'previous', 'previous_posts', 'prev'),
-    lift: num(r, 'lift', 'change'),
-    z: num(r, 'z', 'z_score', 'score'),
-    p: num(r, 'p', 'p_value'),
-    significant: pick(r, 'significant'),
-  }));
-}
-
-export async function drivers(s, topic, theme, opts) {
-  const resp = await get('drivers', filters(s, { topic, theme }), opts);
-  return rows(resp, 'drivers').map((r) => ({
-    term: pick(r, 'term', 'entity', 'text', 'name'),
-    kind: pick(r, 'kind', 'type'),
-    count: num(r, 'count', 'posts', 'mentions'),
+    entity: pick(r, 'entity'),
+    current: num(r, 'posts'),
+    previous: num(r, 'prev_posts'),
+    share: num(r, 'share'),
+    prevShare: num(r, 'prev_share'),
     lift: num(r, 'lift'),
+    z: num(r, 'z'),
+    p: num(r, 'p'),
+    significant: !!r.significant,
   }));
 }
 
-export async function quotes(s, topic, theme, opts) {
-  const resp = await get('quotes', filters(s, { topic, theme, limit: 12 }), opts);
+// drivers: entities and terms over-represented in a topic x theme.
+export async function drivers(s, topic, theme, opts) {
+  const resp = await get('drivers', filters(s, { topic, theme, limit: 8 }), opts);
+  const out = [];
+  for (const [kind, list] of [['entity', resp && resp.entities], ['term', resp && resp.terms]]) {
+    for (const r of list || []) {
+      out.push({ term: pick(r, 'name', 'term'), kind: pick(r, 'type') || kind, count: num(r, 'count'), lift: num(r, 'lift'), z: num(r, 'z') });
+    }
+  }
+  return out.sort((a, b) => (b.z ?? 0) - (a.z ?? 0) || (b.lift ?? 0) - (a.lift ?? 0));
+}
+
+// quotes: representative anonymized posts for one topic x theme.
+export async function quotes(s, topic, theme, opts, limit = 6) {
+  const resp = await get('quotes', filters(s, { topic, theme, limit }), opts);
   return rows(resp, 'quotes').map((r) => ({
-    text: pick(r, 'text', 'quote'),
-    theme: pick(r, 'theme') || (Array.isArray(r.themes) ? r.themes[0] : undefined) || theme,
+    text: pick(r, 'text'),
+    theme: (resp && resp.theme) || theme,
     source: pick(r, 'source'),
     lang: pick(r, 'lang'),
-    created: pick(r, 'created_at', 'time', 'date'),
-    sentiment: num(r, 'sentiment', 'sentiment_score', 'score'),
-    id: pick(r, 'post_id', 'id'),
+    created: pick(r, 'day', 'created_at'),
+    sentiment: num(r, 'sentiment'),
+    similar: num(r, 'similar'),
   }));
 }
 
-// sov returns per-topic share of voice (with sentiment and theme profile
-// when the API provides them) for the given topics (all when empty).
+// sov: per-topic volume, share of voice, sentiment and theme mix for the
+// given topics (every topic when empty).
 export async function sov(s, topicIDs, opts) {
-  const resp = await get('sov', filters(s, { topics: topicIDs }), opts);
-  return rows(resp, 'topics', 'sov').map((r) => {
-    const th = {};
-    const src = r.themes || {};
-    if (Array.isArray(src)) for (const t of src) th[pick(t, 'theme', 'name')] = { posts: num(t, 'posts', 'count'), share: num(t, 'share') };
-    else for (const [k, v] of Object.entries(src)) th[k] = typeof v === 'object' ? { posts: num(v, 'posts', 'count'), share: num(v, 'share') } : { share: +v };
-    return {
-      topic: pick(r, 'topic', 'id', 'topic_id'),
-      posts: num(r, 'posts', 'volume', 'count') || 0,
-      share: num(r, 'share', 'sov'),
-      sentiment: num(r, 'avg_sentiment', 'net_sentiment', 'sentiment'),
-      themes: th,
-    };
-  });
+  const resp = await get('sov', filters(s, { topic: topicIDs && topicIDs.length ? topicIDs : undefined, theme: s.sovTheme }), opts);
+  return rows(resp, 'rows').map((r) => ({
+    topic: pick(r, 'topic'),
+    posts: num(r, 'posts') || 0,
+    authors: num(r, 'authors'),
+    share: num(r, 'share'),
+    sentiment: num(r, 'avg_sentiment'),
+    themes: (r.themes || []).map(themeRow),
+  }));
 }
 
-// mix returns the split of a topic's posts by a dimension (source or lang).
+// mix: a topic's posts split by source or lang.
 export async function mix(s, topic, by, opts) {
   const resp = await get('mix', filters(s, { topic, by, theme: s.theme }), opts);
-  return rows(resp, 'mix', by + 's', by).map((r) => ({
+  return rows(resp, 'rows').map((r) => ({
     key: pick(r, 'key', by, 'value', 'name'),
     posts: num(r, 'posts', 'count') || 0,
     share: num(r, 'share'),

@@ -26,6 +26,11 @@ export const orderedThemes = () => THEMES.slice();
 
 const live = new Set();
 
+// reducedMotion honours the OS setting: no chart animations.
+export function reducedMotion() {
+  return window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+}
+
 export function dark() {
   return document.documentElement.dataset.theme === 'dark';
 }
@@ -38,8 +43,9 @@ function base(opts) {
     backgroundColor: 'transparent',
     textStyle: { color: fg, fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif' },
     aria: { enabled: true, label: { description: opts.description } },
+    animation: !reducedMotion(),
     animationDuration: 300,
-    grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 16, top: 64, bottom: 8, containLabel: true },
     tooltip: { trigger: 'axis', confine: true },
     legend: { type: 'scroll', top: 0, textStyle: { color: fg } },
     _axis: { axisLine: { lineStyle: { color: grid } }, splitLine: { lineStyle: { color: grid } }, axisLabel: { color: fg } },

@@ -51,13 +51,14 @@ export async function render(root, s, ctx) {
   for (const el of [sovEl, sentEl, profEl, trendEl, tabEl]) loading(el);
 
   const name = (id) => ctx.topicName(id);
-  const [sovR, ...rest] = await settle([
+  const [sovR, ...trendR] = await settle([
     api.sov(s, chosen, { signal }),
-    ...chosen.map((id) => api.themes(s, id, { signal })),
     ...chosen.map((id) => api.trend(s, id, { signal })),
   ]);
-  const themesR = rest.slice(0, chosen.length);
-  const trendR = rest.slice(chosen.length);
+  // Theme profiles come with share of voice: one result per chosen topic.
+  const themesR = chosen.map((id) => (sovR.ok
+    ? { ok: true, value: (sovR.value.find((r) => r.topic === id) || { themes: [] }).themes }
+    : sovR));
 
   let sovRows = [];
   if (!sovR.ok) { failed(sovEl, sovR.error); failed(sentEl, sovR.error); } else {
@@ -73,7 +74,8 @@ export async function render(root, s, ctx) {
       }, { description: 'Share of voice: ' + sovRows.map((r) => `${name(r.topic)} ${fmt.pct(r.share)}`).join(', ') });
       chart(ready(sentEl), {
         tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
-        grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
+        legend: { show: false },
+        grid: { left: 16, right: 48, top: 8, bottom: 8, containLabel: true },
         xAxis: { type: 'value', min: -1, max: 1 },
         yAxis: { type: 'category', data: sovRows.map((r) => name(r.topic)), inverse: true },
         series: [{ type: 'bar', name: 'Average sentiment', label: { show: true, position: 'right', formatter: (p) => fmt.score(p.value) },

@@ -48,18 +48,21 @@ export async function render(root, s, ctx) {
   grid.append(aggCard, qCard);
   loading(aggEl); loading(qEl);
 
-  const ids = sel.length ? sel : topics.map((t) => t.id);
   const themeSet = themes.length ? themes : THEMES;
-  const results = await settle(ids.map((id) => api.themes(s, id, { signal })));
-  aggRows = [];
   let firstErr = null;
-  results.forEach((r, i) => {
-    if (!r.ok) { firstErr = firstErr || r.error; return; }
-    for (const t of r.value) {
-      if (!themeSet.includes(t.theme) || !t.posts) continue;
-      aggRows.push({ topicId: ids[i], topic: ctx.topicName(ids[i]), ...t });
+  aggRows = [];
+  try {
+    const sv = await api.sov(s, sel, { signal });
+    for (const r of sv) {
+      for (const t of r.themes) {
+        if (!themeSet.includes(t.theme) || !t.posts) continue;
+        aggRows.push({ topicId: r.topic, topic: ctx.topicName(r.topic), ...t });
+      }
     }
-  });
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    firstErr = err;
+  }
   aggRows.sort((a, b) => b.posts - a.posts);
   if (!aggRows.length) { if (firstErr) failed(aggEl, firstErr); else empty(aggEl); } else {
     ready(aggEl).appendChild(table(aggCols, aggRows, { caption: 'Aggregates by topic and theme' }));
@@ -69,7 +72,7 @@ export async function render(root, s, ctx) {
 
   // Quotes for the largest matching topic × theme groups.
   const pairs = aggRows.slice(0, MAX_QUOTE_QUERIES).map((r) => [r.topicId, r.theme]);
-  const qs = await settle(pairs.map(([t, th]) => api.quotes(s, t, th, { signal })));
+  const qs = await settle(pairs.map(([t, th]) => api.quotes(s, t, th, { signal }, 5)));
   qRows = [];
   qs.forEach((r, i) => {
     if (!r.ok) { firstErr = firstErr || r.error; return; }

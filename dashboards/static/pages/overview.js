@@ -35,8 +35,7 @@ export async function render(root, s, ctx) {
   const week = { ...s, period: '7d' };
   delete week.from; delete week.to;
   const moversP = api.movers(week, {}, { signal });
-  const trends = await settle(ids.map((id) => api.trend(s, id, { signal })));
-  const mixes = await settle(ids.map((id) => api.themes(s, id, { signal })));
+  const [sovR, ...trends] = await settle([api.sov(s, ids, { signal }), ...ids.map((id) => api.trend(s, id, { signal }))]);
 
   // Volume and sentiment lines share the bucket axis.
   const okTrends = trends.map((r, i) => ({ id: ids[i], r })).filter((x) => x.r.ok && x.r.value.length);
@@ -59,34 +58,34 @@ export async function render(root, s, ctx) {
     }, { description: `Average sentiment for ${okTrends.length} topics` });
   }
 
-  // Theme mix: one horizontal stacked bar per topic.
-  const okMix = mixes.map((r, i) => ({ id: ids[i], r })).filter((x) => x.r.ok && x.r.value.some((t) => t.posts > 0));
+  // Theme mix: one horizontal stacked bar per topic, from share of voice
+  // (which carries each topic's theme mix), largest topic first.
+  const okMix = sovR.ok ? sovR.value.filter((r) => r.posts > 0 && r.themes.length) : [];
   if (!okMix.length) {
-    const err = mixes.find((r) => !r.ok);
-    if (err) failed(mixEl, err.error); else empty(mixEl);
+    if (!sovR.ok) failed(mixEl, sovR.error); else empty(mixEl);
   } else {
-    const cats = okMix.map((x) => name(x.id));
+    const cats = okMix.map((x) => name(x.topic));
     const share = (x, th) => {
-      const row = x.r.value.find((t) => t.theme === th);
+      const row = x.themes.find((t) => t.theme === th);
       if (!row) return 0;
       if (row.share !== undefined && !Number.isNaN(row.share)) return +(row.share * 100).toFixed(1);
-      const total = x.r.value.reduce((a, t) => a + t.posts, 0);
-      return total ? +((row.posts / total) * 100).toFixed(1) : 0;
+      return x.posts ? +((row.posts / x.posts) * 100).toFixed(1) : 0;
     };
-    mixEl.style.height = Math.max(220, 48 + okMix.length * 34) + 'px';
+    mixEl.style.height = Math.max(220, 64 + okMix.length * 34) + 'px';
+    const order = MIX_ORDER.filter((t) => THEMES.includes(t));
     chart(ready(mixEl), {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true, valueFormatter: (v) => v + '%' },
-      xAxis: { type: 'value', name: '% of posts', max: (v) => Math.max(100, Math.ceil(v.max)) },
+      xAxis: { type: 'value', name: '% of posts' },
       yAxis: { type: 'category', data: cats, inverse: true },
-      series: MIX_ORDER.filter((t) => THEMES.includes(t)).map((th) => ({
+      series: order.map((th) => ({
         name: themeLabel(th), type: 'bar', stack: 'mix', itemStyle: { color: THEME_COLORS[th] },
         emphasis: { focus: 'series' }, data: okMix.map((x) => share(x, th)),
       })),
     }, {
       description: `Theme mix for ${okMix.length} topics`,
       onClick: (p) => {
-        const th = MIX_ORDER[p.seriesIndex];
-        const id = okMix[p.dataIndex].id;
+        const th = order[p.seriesIndex];
+        const id = okMix[p.dataIndex].topic;
         ctx.nav(href('/topic', s, { topic: id, theme: th }) + '#quotes');
       },
     });

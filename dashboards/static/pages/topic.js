@@ -41,16 +41,22 @@ export async function render(root, s, ctx) {
   for (const el of [trendEl, brkEl, movEl, drvEl, qEl, srcEl, langEl]) loading(el);
   if (location.hash === '#quotes') qCard.scrollIntoView({ block: 'start' });
 
+  // Drivers and quotes need one theme per call: the selected one, or each.
   const drvThemes = s.theme ? [s.theme] : THEMES;
-  const [trendR, themesR, moversR, quotesR, srcR, langR, ...drvR] = await settle([
+  const n = drvThemes.length;
+  const [trendR, themesR, moversR, srcR, langR, ...perTheme] = await settle([
     api.trend(s, topic, { signal }),
     api.themes(s, topic, { signal }),
     api.movers(s, { topic }, { signal }),
-    api.quotes(s, topic, s.theme, { signal }),
     api.mix(s, topic, 'source', { signal }),
     api.mix(s, topic, 'lang', { signal }),
+    ...drvThemes.map((th) => api.quotes(s, topic, th, { signal }, s.theme ? 12 : 2)),
     ...drvThemes.map((th) => api.drivers(s, topic, th, { signal })),
   ]);
+  const quoteRs = perTheme.slice(0, n);
+  const drvR = perTheme.slice(n);
+  const quotesR = quoteRs.every((r) => !r.ok) ? quoteRs[0]
+    : { ok: true, value: quoteRs.flatMap((r) => (r.ok ? r.value : [])) };
 
   // Themes over time.
   if (!trendR.ok) failed(trendEl, trendR.error);
@@ -76,7 +82,8 @@ export async function render(root, s, ctx) {
     const rows = THEMES.map((th) => themesR.value.find((t) => t.theme === th) || { theme: th, posts: 0 });
     chart(ready(brkEl), {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
-      grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
+      legend: { show: false },
+      grid: { left: 16, right: 48, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: 'value' },
       yAxis: { type: 'category', data: rows.map((r) => themeLabel(r.theme)), inverse: true },
       series: [{
