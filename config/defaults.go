@@ -61,6 +61,22 @@ func Default() Config {
 			Topics:   []string{},
 			Formats:  []string{"html", "md"},
 			OutDir:   "out/reports",
+			Title:    "Undertone weekly insight",
+			// Eight days: a server down over a whole week still sends last
+			// week's report when it comes back.
+			CatchUp: 192 * time.Hour,
+			// Settle must exceed replica clock skew plus insert visibility.
+			Settle:     5 * time.Second,
+			Lease:      30 * time.Minute,
+			RetryEvery: 10 * time.Minute,
+			Ledger:     "clickhouse",
+			MinVolume:  20,
+			Alpha:      0.05,
+			Delivery: ReportDelivery{
+				Attempts: 5, InitialBackoff: 2 * time.Second, MaxBackoff: time.Minute, Timeout: 30 * time.Second,
+			},
+			Destinations: []ReportDestination{},
+			Alerts:       Alerts{Schedule: "0 * * * *", Rules: []AlertRule{}},
 		},
 	}
 }

@@ -154,4 +154,81 @@ type Reports struct {
 	Topics   []string `mapstructure:"topics"`
 	Formats  []string `mapstructure:"formats"`
 	OutDir   string   `mapstructure:"out_dir"`
+	// Title heads every report.
+	Title string `mapstructure:"title"`
+	// CatchUp is how far back a missed run (server down at the scheduled
+	// time) is still run on start.
+	CatchUp time.Duration `mapstructure:"catch_up"`
+	// Settle and Lease tune the exactly-once run ledger (docs/reports.md).
+	Settle time.Duration `mapstructure:"settle"`
+	Lease  time.Duration `mapstructure:"lease"`
+	// RetryEvery is the pause before a failed run is retried.
+	RetryEvery time.Duration `mapstructure:"retry_every"`
+	// Ledger is clickhouse (exactly once across restarts and replicas) or
+	// memory (single process, forgets on restart).
+	Ledger string `mapstructure:"ledger"`
+	// MinVolume and Alpha select emerging themes: a mover needs MinVolume
+	// posts and p < Alpha.
+	MinVolume int     `mapstructure:"min_volume"`
+	Alpha     float64 `mapstructure:"alpha"`
+	// Chromium is the browser executable for PDF (empty: find chromium).
+	Chromium string `mapstructure:"chromium"`
+	// Delivery is the retry policy of every destination.
+	Delivery ReportDelivery `mapstructure:"delivery"`
+	// Destinations receive every report and alert.
+	Destinations []ReportDestination `mapstructure:"destinations"`
+	// Alerts are threshold rules evaluated on their own schedule.
+	Alerts Alerts `mapstructure:"alerts"`
+}
+
+// ReportDelivery is the retry policy of report and alert delivery.
+type ReportDelivery struct {
+	Attempts       int           `mapstructure:"attempts"`
+	InitialBackoff time.Duration `mapstructure:"initial_backoff"`
+	MaxBackoff     time.Duration `mapstructure:"max_backoff"`
+	Timeout        time.Duration `mapstructure:"timeout"`
+}
+
+// ReportDestination is one place reports and alerts go: type dir (path),
+// email (smtp_addr, from, to, username, password_file/password_env, tls) or
+// webhook (url or url_file: a Slack-compatible incoming webhook).
+type ReportDestination struct {
+	Name         string   `mapstructure:"name"`
+	Type         string   `mapstructure:"type"`
+	Path         string   `mapstructure:"path"`
+	SMTPAddr     string   `mapstructure:"smtp_addr"`
+	From         string   `mapstructure:"from"`
+	To           []string `mapstructure:"to"`
+	Username     string   `mapstructure:"username"`
+	PasswordFile string   `mapstructure:"password_file"`
+	PasswordEnv  string   `mapstructure:"password_env"`
+	TLS          string   `mapstructure:"tls"` // mandatory, opportunistic, none
+	URL          string   `mapstructure:"url"`
+	URLFile      string   `mapstructure:"url_file"`
+	// AttachPDF attaches the PDF report to e-mails (needs Chromium).
+	AttachPDF bool `mapstructure:"attach_pdf"`
+	// Alerts and Reports select what this destination receives.
+	Alerts  bool `mapstructure:"alerts"`
+	Reports bool `mapstructure:"reports"`
+}
+
+// Alerts configures threshold alerts.
+type Alerts struct {
+	Enabled  bool        `mapstructure:"enabled"`
+	Schedule string      `mapstructure:"schedule"`
+	Rules    []AlertRule `mapstructure:"rules"`
+}
+
+// AlertRule fires when a topic's theme (or its negative sentiment) rises:
+// lift of its share over the previous window >= min_lift and p <= max_p,
+// with at least min_volume posts; then stays quiet for cooldown.
+type AlertRule struct {
+	Name      string        `mapstructure:"name"`
+	Topic     string        `mapstructure:"topic"`
+	Theme     string        `mapstructure:"theme"` // a marketer theme, or "sentiment" (share of negative posts)
+	MinLift   float64       `mapstructure:"min_lift"`
+	MaxP      float64       `mapstructure:"max_p"`
+	MinVolume int           `mapstructure:"min_volume"`
+	Days      int           `mapstructure:"days"`
+	Cooldown  time.Duration `mapstructure:"cooldown"`
 }

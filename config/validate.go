@@ -253,7 +253,126 @@ func (c Config) validateReports() error {
 			return err
 		}
 	}
+	if err := cronFields("reports.schedule", r.Schedule); err != nil {
+		return err
+	}
+	if r.CatchUp < 0 {
+		return invalid("reports.catch_up", r.CatchUp, "must be >= 0 (0 disables catch-up)")
+	}
+	if r.Settle < 0 {
+		return invalid("reports.settle", r.Settle, "must be >= 0")
+	}
+	if r.Lease <= r.Settle {
+		return invalid("reports.lease", r.Lease, "must be longer than reports.settle")
+	}
+	if r.RetryEvery < 0 {
+		return invalid("reports.retry_every", r.RetryEvery, "must be >= 0 (0 disables retries)")
+	}
+	if err := oneOf("reports.ledger", r.Ledger, "clickhouse", "memory"); err != nil {
+		return err
+	}
+	if err := positive("reports.min_volume", r.MinVolume); err != nil {
+		return err
+	}
+	if r.Alpha <= 0 || r.Alpha >= 1 {
+		return invalid("reports.alpha", r.Alpha, "a significance level between 0 and 1, such as 0.05")
+	}
+	if err := positive("reports.delivery.attempts", r.Delivery.Attempts); err != nil {
+		return err
+	}
+	if err := positiveDur("reports.delivery.initial_backoff", r.Delivery.InitialBackoff); err != nil {
+		return err
+	}
+	if r.Delivery.MaxBackoff < r.Delivery.InitialBackoff {
+		return invalid("reports.delivery.max_backoff", r.Delivery.MaxBackoff, "must be >= reports.delivery.initial_backoff")
+	}
+	if err := positiveDur("reports.delivery.timeout", r.Delivery.Timeout); err != nil {
+		return err
+	}
+	names := map[string]bool{}
+	for i, d := range r.Destinations {
+		key := fmt.Sprintf("reports.destinations[%d]", i)
+		if !ruleName.MatchString(d.Name) || names[d.Name] {
+			return invalid(key+".name", fmt.Sprintf("%q", d.Name), "a unique name of 1-64 a-z A-Z 0-9 _ -")
+		}
+		names[d.Name] = true
+		if err := oneOf(key+".type", d.Type, "dir", "email", "webhook"); err != nil {
+			return err
+		}
+		if !d.Reports && !d.Alerts {
+			return invalid(key, d.Name, "set reports: true and/or alerts: true")
+		}
+		switch d.Type {
+		case "dir":
+			if d.Path == "" {
+				return invalid(key+".path", `""`, "the directory to write to")
+			}
+		case "email":
+			if err := hostPort(key+".smtp_addr", d.SMTPAddr); err != nil {
+				return err
+			}
+			if !strings.Contains(d.From, "@") {
+				return invalid(key+".from", fmt.Sprintf("%q", d.From), "a sender address")
+			}
+			if len(d.To) == 0 {
+				return invalid(key+".to", "[]", "at least one recipient address")
+			}
+			if err := oneOf(key+".tls", d.TLS, "mandatory", "opportunistic", "none", ""); err != nil {
+				return err
+			}
+		case "webhook":
+			if (d.URL == "") == (d.URLFile == "") {
+				return invalid(key+".url", "(redacted)", "set exactly one of url and url_file")
+			}
+			if d.URL != "" && !strings.HasPrefix(d.URL, "https://") && !strings.HasPrefix(d.URL, "http://") {
+				return invalid(key+".url", "(redacted)", "an http(s) URL")
+			}
+		}
+	}
+	if r.Alerts.Enabled || len(r.Alerts.Rules) > 0 {
+		if err := cronFields("reports.alerts.schedule", r.Alerts.Schedule); err != nil {
+			return err
+		}
+	}
+	rules := map[string]bool{}
+	for i, a := range r.Alerts.Rules {
+		key := fmt.Sprintf("reports.alerts.rules[%d]", i)
+		if !ruleName.MatchString(a.Name) || rules[a.Name] {
+			return invalid(key+".name", fmt.Sprintf("%q", a.Name), "a unique name of 1-64 a-z A-Z 0-9 _ -")
+		}
+		rules[a.Name] = true
+		if strings.TrimSpace(a.Topic) == "" {
+			return invalid(key+".topic", `""`, "a topic id from the taxonomy")
+		}
+		if err := oneOf(key+".theme", a.Theme, "fears", "frustrations", "disappointments", "joys", "desires", "confusion", "sentiment"); err != nil {
+			return err
+		}
+		if a.MinLift < 0 {
+			return invalid(key+".min_lift", a.MinLift, "must be >= 0 (0: no lift condition)")
+		}
+		if a.MaxP <= 0 || a.MaxP > 1 {
+			return invalid(key+".max_p", a.MaxP, "a p-value threshold in (0, 1], such as 0.01")
+		}
+		if a.MinVolume < 0 || a.Days < 0 || a.Days > 90 {
+			return invalid(key+".days", a.Days, "min_volume >= 0 and days in 0..90 (0 means 7)")
+		}
+		if a.Cooldown < 0 {
+			return invalid(key+".cooldown", a.Cooldown, "must be >= 0")
+		}
+	}
 	return nil
+}
+
+var ruleName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+// cronFields does a shallow check of a cron spec (the report package parses
+// it fully when the scheduler starts).
+func cronFields(key, spec string) error {
+	s := strings.TrimSpace(spec)
+	if strings.HasPrefix(s, "@") || len(strings.Fields(s)) == 5 {
+		return nil
+	}
+	return invalid(key, fmt.Sprintf("%q", spec), "5 cron fields (minute hour day-of-month month day-of-week) or @hourly/@daily/@weekly")
 }
 
 // Redacted returns a copy with every secret replaced, for printing.
