@@ -49,12 +49,16 @@ type ThemesRequest struct{ Filter Filter }
 
 // ParseThemes validates the parameters of GET /api/v1/themes.
 func ParseThemes(v url.Values, now time.Time) (ThemesRequest, error) {
-	p := newParams(v, now)
-	f, err := p.filter(true)
+	p, err := newParams(v, now)
 	if err != nil {
 		return ThemesRequest{}, err
 	}
-	return ThemesRequest{Filter: f}, p.done()
+	f, err2 := p.filter(true)
+	err = err2
+	if err != nil {
+		return ThemesRequest{}, err
+	}
+	return ThemesRequest{Filter: f}, nil
 }
 
 // ThemeRow is one theme of a topic.
@@ -126,8 +130,12 @@ type TrendRequest struct {
 
 // ParseTrend validates the parameters of GET /api/v1/trend.
 func ParseTrend(v url.Values, now time.Time) (TrendRequest, error) {
-	p := newParams(v, now)
-	f, err := p.filter(true)
+	p, err := newParams(v, now, "interval")
+	if err != nil {
+		return TrendRequest{}, err
+	}
+	f, err2 := p.filter(true)
+	err = err2
 	if err != nil {
 		return TrendRequest{}, err
 	}
@@ -135,7 +143,7 @@ func ParseTrend(v url.Values, now time.Time) (TrendRequest, error) {
 	if err != nil {
 		return TrendRequest{}, err
 	}
-	return TrendRequest{Filter: f, Interval: iv}, p.done()
+	return TrendRequest{Filter: f, Interval: iv}, nil
 }
 
 // TrendRow is one series point. Series is "all" for the topic's volume
@@ -216,8 +224,12 @@ type MoversRequest struct {
 
 // ParseMovers validates the parameters of GET /api/v1/movers.
 func ParseMovers(v url.Values, now time.Time, maxRows int) (MoversRequest, error) {
-	p := newParams(v, now)
-	f, err := p.filter(false)
+	p, err := newParams(v, now, "by", "min_volume", "alpha", "limit")
+	if err != nil {
+		return MoversRequest{}, err
+	}
+	f, err2 := p.filter(false)
+	err = err2
 	if err != nil {
 		return MoversRequest{}, err
 	}
@@ -234,7 +246,7 @@ func ParseMovers(v url.Values, now time.Time, maxRows int) (MoversRequest, error
 	if r.Limit, err = p.intIn("limit", 50, 1, maxRows); err != nil {
 		return r, err
 	}
-	return r, p.done()
+	return r, nil
 }
 
 // MoverRow is one topic x theme (or topic x entity) with its share of the
@@ -457,15 +469,19 @@ type SOVRequest struct{ Filter Filter }
 
 // ParseSOV validates the parameters of GET /api/v1/sov.
 func ParseSOV(v url.Values, now time.Time) (SOVRequest, error) {
-	p := newParams(v, now)
-	f, err := p.filter(false)
+	p, err := newParams(v, now)
+	if err != nil {
+		return SOVRequest{}, err
+	}
+	f, err2 := p.filter(false)
+	err = err2
 	if err != nil {
 		return SOVRequest{}, err
 	}
 	if len(f.Themes) > 1 {
 		return SOVRequest{}, bad("theme", f.Themes[0]+","+f.Themes[1], "at most one theme: share of voice within that theme")
 	}
-	return SOVRequest{Filter: f}, p.done()
+	return SOVRequest{Filter: f}, nil
 }
 
 // SOVRow is one topic: its volume, its share of the listed topics' total

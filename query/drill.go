@@ -29,8 +29,12 @@ const TermsSample = 20000
 
 // ParseDrivers validates the parameters of GET /api/v1/drivers.
 func ParseDrivers(v url.Values, now time.Time, maxRows int) (DriversRequest, error) {
-	p := newParams(v, now)
-	f, err := p.filter(true)
+	p, err := newParams(v, now, "kind", "min_count", "limit")
+	if err != nil {
+		return DriversRequest{}, err
+	}
+	f, err2 := p.filter(true)
+	err = err2
 	if err != nil {
 		return DriversRequest{}, err
 	}
@@ -47,7 +51,7 @@ func ParseDrivers(v url.Values, now time.Time, maxRows int) (DriversRequest, err
 	if r.Limit, err = p.intIn("limit", 20, 1, min(maxRows, 1000)); err != nil {
 		return r, err
 	}
-	return r, p.done()
+	return r, nil
 }
 
 // DriverRow is one entity or term: Count posts in the topic x theme mention
@@ -279,8 +283,12 @@ const MaxQuotes = 50
 
 // ParseQuotes validates the parameters of GET /api/v1/quotes.
 func ParseQuotes(v url.Values, now time.Time) (QuotesRequest, error) {
-	p := newParams(v, now)
-	f, err := p.filter(true)
+	p, err := newParams(v, now, "order", "limit")
+	if err != nil {
+		return QuotesRequest{}, err
+	}
+	f, err2 := p.filter(true)
+	err = err2
 	if err != nil {
 		return QuotesRequest{}, err
 	}
@@ -294,7 +302,7 @@ func ParseQuotes(v url.Values, now time.Time) (QuotesRequest, error) {
 	if r.Limit, err = p.intIn("limit", 5, 1, MaxQuotes); err != nil {
 		return r, err
 	}
-	return r, p.done()
+	return r, nil
 }
 
 // Quote is one representative anonymized post. Day is the UTC day it was

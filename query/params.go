@@ -70,16 +70,17 @@ func (f Filter) Previous() Filter {
 	return p
 }
 
-// params reads and validates url.Values. It records the names it reads so
-// unknown parameters can be rejected.
+// params reads and validates url.Values.
 type params struct {
-	v    url.Values
-	seen map[string]bool
-	now  time.Time
+	v   url.Values
+	now time.Time
 }
 
-func newParams(v url.Values, now time.Time) *params {
-	return &params{v: v, seen: map[string]bool{}, now: now.UTC()}
+// newParams starts reading v after rejecting parameters other than the
+// filter's and extra.
+func newParams(v url.Values, now time.Time, extra ...string) (*params, error) {
+	p := &params{v: v, now: now.UTC()}
+	return p, p.only(extra...)
 }
 
 func bad(param, value, allowed string) *ParamError {
@@ -91,7 +92,6 @@ func bad(param, value, allowed string) *ParamError {
 
 // one returns the single value of name ("" when absent).
 func (p *params) one(name string) (string, error) {
-	p.seen[name] = true
 	vs := p.v[name]
 	switch {
 	case len(vs) == 0:
@@ -107,7 +107,6 @@ func (p *params) one(name string) (string, error) {
 // list returns the values of name, split on commas and deduplicated; each
 // must match re.
 func (p *params) list(name string, re *regexp.Regexp, allowed string) ([]string, error) {
-	p.seen[name] = true
 	var out []string
 	for _, raw := range p.v[name] {
 		for s := range strings.SplitSeq(raw, ",") {
@@ -262,11 +261,16 @@ func (p *params) period() (from, to time.Time, err error) {
 	return from, to, nil
 }
 
-// done rejects parameters the endpoint does not know.
-func (p *params) done() error {
+// filterParams are the parameters of Filter, accepted by every endpoint.
+var filterParams = []string{"topic", "period", "from", "to", "source", "lang", "sentiment", "theme"}
+
+// only rejects any parameter not in the filter's or extra, before anything
+// else is validated, so a typo is reported as such.
+func (p *params) only(extra ...string) error {
+	known := append(slices.Clone(filterParams), extra...)
 	var unknown []string
 	for k := range p.v {
-		if !p.seen[k] {
+		if !slices.Contains(known, k) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -274,12 +278,8 @@ func (p *params) done() error {
 		return nil
 	}
 	slices.Sort(unknown)
-	known := make([]string, 0, len(p.seen))
-	for k := range p.seen {
-		known = append(known, k)
-	}
 	slices.Sort(known)
-	return bad(unknown[0], "", "unknown parameter; this endpoint accepts "+strings.Join(known, ", "))
+	return bad(unknown[0], "", "unknown parameter; this endpoint accepts: "+strings.Join(known, ", "))
 }
 
 // IsParamError reports whether err is (or wraps) a *ParamError.
