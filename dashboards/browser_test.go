@@ -292,7 +292,7 @@ func walkUI(t *testing.T, base, token string, topic string) map[string][]apiTimi
 		b.takeErrors() // the rejected token's 401 is expected
 		eval[string](b, `document.getElementById('token').value = ''`)
 		b.run(chromedp.SendKeys(chromedp.ID("token"), token), chromedp.Click(chromedp.CSS(`form.login button[type="submit"]`)))
-		b.waitReady()
+		b.run(chromedp.WaitVisible(chromedp.CSS(`body[data-page="overview"] main[data-ready="true"]`)))
 		if loc := b.location(); loc != "/" {
 			t.Fatalf("after login: at %s, want /", loc)
 		}
@@ -400,7 +400,11 @@ func TestBrowserFakeAPI(t *testing.T) {
 	api := newFakeAPI("ut_test")
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", api)
-	mux.Handle("/", dashboards.Handler(dashboards.Options{AuthMode: "tokens"}))
+	mux.Handle("/", dashboards.Handler(dashboards.Options{AuthMode: "tokens", Topics: []dashboards.Topic{
+		{ID: "acme-phone", Name: "Acme Phone", Kind: "product", Brand: "acme"},
+		{ID: "acme-buds", Name: "Acme Buds", Kind: "product", Brand: "acme"},
+		{ID: "beta-mobile", Name: "Beta Mobile", Kind: "competitor"},
+	}}))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	timings := walkUI(t, srv.URL, "ut_test", "acme-phone")

@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -45,8 +46,21 @@ type Options struct {
 	// APIBase is the path prefix of the query API. Empty means "/api/v1".
 	APIBase string
 	// Title is shown in the header and the page title. Empty means "Undertone".
-	Title  string
+	Title string
+	// Topics is the configured taxonomy (config/topics.yaml): ids with
+	// display names, rendered into the page so the UI can name topics and
+	// offer them in pickers. Empty: the UI lists the topics the API has
+	// data for, by id.
+	Topics []Topic
 	Logger *slog.Logger
+}
+
+// Topic is one tracked topic as the UI shows it.
+type Topic struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Kind  string `json:"kind,omitempty"`  // brand, product, competitor
+	Brand string `json:"brand,omitempty"` // products: the brand's id
 }
 
 // Handler returns the dashboards handler, to be mounted at "/" next to the
@@ -101,14 +115,21 @@ type indexData struct {
 	AuthMode string
 	APIBase  string
 	Static   string
+	Topics   string // JSON, escaped into an attribute by html/template
 }
 
 func (h *handler) data() indexData {
+	topics := h.opts.Topics
+	if topics == nil {
+		topics = []Topic{}
+	}
+	b, _ := json.Marshal(topics) // strings only: cannot fail
 	return indexData{
 		Title:    h.opts.Title,
 		AuthMode: h.opts.AuthMode,
 		APIBase:  h.opts.APIBase,
 		Static:   "/static/v-" + h.version,
+		Topics:   string(b),
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"hash/fnv"
 	"math"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -51,14 +50,8 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err error
 	)
 	switch ep {
-	case "topics":
-		names := map[string]string{"acme-phone": "Acme Phone", "acme-buds": "Acme Buds", "beta-mobile": "Beta Mobile"}
-		kinds := map[string]string{"acme-phone": "product", "acme-buds": "product", "beta-mobile": "competitor"}
-		var ts []map[string]any
-		for _, t := range f.topics {
-			ts = append(ts, map[string]any{"id": t, "name": names[t], "kind": kinds[t]})
-		}
-		out = map[string]any{"topics": ts}
+	case "openapi.json":
+		out = map[string]any{"openapi": "3.0.3"}
 	case "themes":
 		var req query.ThemesRequest
 		if req, err = query.ParseThemes(v, f.now); err == nil {
@@ -89,8 +82,11 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if req, err = query.ParseSOV(v, f.now); err == nil {
 			out = f.sov(req.Filter)
 		}
-	case "mix":
-		out, err = f.mix(v)
+	case "breakdown":
+		var req query.BreakdownRequest
+		if req, err = query.ParseBreakdown(v, f.now); err == nil {
+			out = f.breakdown(req)
+		}
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]any{"code": "not_found", "message": "no such endpoint"}})
 		return
@@ -239,27 +235,11 @@ func (f *fakeAPI) sov(flt query.Filter) any {
 	return map[string]any{"period": period(flt), "total": total, "rows": rows, "suppressed": 0, "truncated": false, "min_authors": 5}
 }
 
-// mix is not in the query package yet: the fixture accepts the filter plus
-// by=source|lang.
-func (f *fakeAPI) mix(v url.Values) (any, error) {
-	by := v.Get("by")
-	v2 := url.Values{}
-	for k, vs := range v {
-		if k != "by" {
-			v2[k] = vs
-		}
-	}
-	req, err := query.ParseThemes(v2, f.now)
-	if err != nil {
-		return nil, err
-	}
-	keys := map[string][]string{"source": {"reddit", "forum", "appstore", "reviews"}, "lang": {"en", "de", "fr"}}[by]
-	if keys == nil {
-		return nil, fmt.Errorf("parameter by=%q: one of source, lang", by)
-	}
+func (f *fakeAPI) breakdown(req query.BreakdownRequest) any {
+	keys := map[string][]string{"source": {"reddit", "forum", "appstore", "reviews"}, "lang": {"en", "de", "fr"}}[req.By]
 	var rows []map[string]any
 	for _, k := range keys {
-		rows = append(rows, map[string]any{"key": k, "posts": 10 + int(300*val(req.Filter.Topics[0], k)), "authors": 10})
+		rows = append(rows, map[string]any{"key": k, "posts": 10 + int(300*val(req.Filter.Topics[0], k)), "authors": 10, "avg_sentiment": 0, "share": 0.25})
 	}
-	return map[string]any{"topic": req.Filter.Topics[0], "by": by, "period": period(req.Filter), "rows": rows}, nil
+	return map[string]any{"topic": req.Filter.Topics[0], "by": req.By, "period": period(req.Filter), "rows": rows, "suppressed": 0, "min_authors": 5}
 }

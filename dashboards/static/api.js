@@ -123,16 +123,19 @@ const themeRow = (r) => ({
 // to the topics that have posts in the last year when the API has no
 // /topics endpoint.
 export async function topics(opts = {}) {
+  // The server renders the configured taxonomy into the page.
   try {
-    const resp = await get('topics', {}, opts);
-    return rows(resp, 'topics', 'rows').map((t) => (typeof t === 'string' ? { id: t, name: t } : {
-      id: pick(t, 'id', 'topic'), name: pick(t, 'name', 'id', 'topic'), kind: t.kind, brand: t.brand,
-    }));
-  } catch (err) {
-    if (err.status !== 404 || opts.token) throw err;
-    const resp = await get('sov', { period: '365d' }, opts);
-    return rows(resp, 'rows').map((r) => ({ id: r.topic, name: r.topic }));
-  }
+    const embedded = JSON.parse(meta('undertone-topics', '[]'));
+    if (Array.isArray(embedded) && embedded.length) return embedded;
+  } catch { /* fall through to the API */ }
+  // The API has no topic list: use the topics with posts in the last year.
+  const resp = await get('sov', { period: '365d' }, opts);
+  return rows(resp, 'rows').map((r) => ({ id: r.topic, name: r.topic }));
+}
+
+// checkToken resolves when the API accepts tok (any authenticated read).
+export async function checkToken(tok) {
+  await get('openapi.json', {}, { token: tok });
 }
 
 // themes: the theme breakdown of one topic.
@@ -218,12 +221,12 @@ export async function sov(s, topicIDs, opts) {
   }));
 }
 
-// mix: a topic's posts split by source or lang.
+// mix: a topic's posts split by source or lang (GET /api/v1/breakdown).
 export async function mix(s, topic, by, opts) {
-  const resp = await get('mix', filters(s, { topic, by, theme: s.theme }), opts);
+  const resp = await get('breakdown', filters(s, { topic, by, theme: s.theme }), opts);
   return rows(resp, 'rows').map((r) => ({
-    key: pick(r, 'key', by, 'value', 'name'),
-    posts: num(r, 'posts', 'count') || 0,
+    key: pick(r, 'key', by),
+    posts: num(r, 'posts') || 0,
     share: num(r, 'share'),
   }));
 }

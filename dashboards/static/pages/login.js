@@ -1,7 +1,7 @@
 // Login: asks for an API token, checks it against the API, keeps it in
 // sessionStorage (gone when the tab closes) and returns to ?next=.
 
-import { auth, get } from '../api.js';
+import { auth, checkToken } from '../api.js';
 import { h } from '../ui.js';
 
 export async function render(root, _state, ctx) {
@@ -24,7 +24,7 @@ export async function render(root, _state, ctx) {
     btn.disabled = true;
     msg.textContent = '';
     try {
-      await get('topics', {}, { token: tok });
+      await checkToken(tok);
       auth.set(tok);
       ctx.nav(next, { replace: true });
     } catch (err) {
