@@ -130,17 +130,19 @@ func matchStreet(s string, i int) int {
 		if word == "" {
 			return i
 		}
-		lw := strings.ToLower(word)
+		var lb [16]byte
+		lw := lowerInto(&lb, word)
+		// Map lookups with string(lw) do not allocate.
 		if w == 0 {
 			firstUpper = startsUpper(word)
 		}
-		if w > 0 && streetSuffixes[lw] && boundaryAfter(s, j) && (firstUpper || streetAbbrev[lw]) {
-			if j < len(s) && s[j] == '.' && len(word) <= 4 {
+		if w > 0 && streetSuffixes[string(lw)] && boundaryAfter(s, j) && (firstUpper || streetAbbrev[string(lw)]) {
+			if j < len(s) && s[j] == '.' && streetAbbrev[string(lw)] && !sentenceEndsAt(s, j) {
 				j++
 			}
 			return j
 		}
-		if addressStop[lw] {
+		if addressStop[string(lw)] {
 			return i
 		}
 	}
@@ -149,7 +151,29 @@ func matchStreet(s string, i int) int {
 
 // streetAbbrev are street types that also end casually typed lowercase
 // addresses ("12 elm st").
-var streetAbbrev = map[string]bool{"st": true, "ave": true, "rd": true, "blvd": true, "ln": true, "dr": true, "hwy": true}
+var streetAbbrev = map[string]bool{"st": true, "ave": true, "av": true, "rd": true, "blvd": true, "ln": true, "dr": true, "hwy": true, "ct": true, "pl": true, "sq": true, "pkwy": true, "cir": true}
+
+// sentenceEndsAt reports whether the full stop at j ends a sentence rather
+// than an abbreviation: it is last, or followed by a line break, or by a
+// space and a capital letter.
+func sentenceEndsAt(s string, j int) bool {
+	if j+1 >= len(s) || s[j+1] == '\n' {
+		return true
+	}
+	return s[j+1] == ' ' && j+2 < len(s) && isUpper(s[j+2])
+}
+
+// lowerInto lowercases an ASCII word into buf without allocating; longer
+// words give nil (they match no table entry).
+func lowerInto(buf *[16]byte, w string) []byte {
+	if len(w) > len(buf) {
+		return nil
+	}
+	for k := 0; k < len(w); k++ {
+		buf[k] = lower(w[k])
+	}
+	return buf[:len(w)]
+}
 
 // matchPOBox matches "PO Box 123" and "P.O. Box 123".
 func matchPOBox(s string, i int) int {
@@ -195,10 +219,9 @@ func matchGermanStreet(s string, i int) int {
 		j++
 	}
 	word := s[i:j]
-	lw := strings.ToLower(word)
 	ok := false
 	for _, e := range germanStreetEnds {
-		if strings.HasSuffix(lw, e) && len(lw) > len(e)+2 {
+		if len(word) > len(e)+2 && strings.EqualFold(word[len(word)-len(e):], e) {
 			ok = true
 			break
 		}

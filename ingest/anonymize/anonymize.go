@@ -151,7 +151,7 @@ func boundaryBefore(s string, i int) bool {
 	}
 	p := s[i-1]
 	if p < utf8.RuneSelf {
-		return !isAlnum(p) && p != '_' && p != '.' && p != '-' && p != '+' && p != '%' && p != '@' && p != '/' && p != ':' && p != '&' && p != '=' && p != '\''
+		return !isAlnum(p) && p != '_' && p != '.' && p != '-' && p != '+' && p != '%' && p != '@' && p != '\''
 	}
 	r, _ := utf8.DecodeLastRuneInString(s[:i])
 	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
@@ -262,7 +262,7 @@ func match(s string, i int, names []string) (int, Kind, string) {
 // ---- e-mail, handles ----
 
 func isLocalChar(c byte) bool {
-	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '\''
 }
 
 // matchEmail matches local@domain.tld.
@@ -359,7 +359,9 @@ func matchName(s string, i int, names []string) int {
 		if len(n) < 2 {
 			continue
 		}
-		if len(s)-i >= len(n) && strings.EqualFold(s[i:i+len(n)], n) && boundaryAfter(s, i+len(n)) && i+len(n) > best {
+		// A single capitalised word ("Mark") matches only with its case, so
+		// the verb "mark" survives; longer names and handles match in any case.
+		if (strings.ContainsRune(n, ' ') || !startsUpper(n)) && len(s)-i >= len(n) && strings.EqualFold(s[i:i+len(n)], n) && boundaryAfter(s, i+len(n)) && i+len(n) > best {
 			best = i + len(n)
 			continue
 		}

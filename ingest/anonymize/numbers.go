@@ -160,7 +160,7 @@ func scanNumber(s string, i int) numRun {
 		for k < len(s) && isDigit(s[k]) {
 			k++
 		}
-		if k == j || k-j > 12 {
+		if k == j || k-j > 19 {
 			break
 		}
 		if paren {
