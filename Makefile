@@ -46,6 +46,7 @@ build: ## build ./bin/undertone
 
 .PHONY: test
 test: ## start services, run unit + integration tests with -race, stop services (even on failure)
+	@$(MAKE) --no-print-directory browser-deps
 	@$(MAKE) --no-print-directory services-up || { $(MAKE) --no-print-directory services-down; exit 1; }
 	@status=0; \
 	echo "go test -race -shuffle=on -tags integration -timeout $(TEST_TIMEOUT) $(PKGS)  (kafka=$$UNDERTONE_TEST_KAFKA clickhouse=$$UNDERTONE_TEST_CLICKHOUSE)"; \
@@ -79,6 +80,16 @@ lint: ## gofmt check, go vet (also with -tags integration), staticcheck, govulnc
 	$(GO) vet -tags integration $(PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
 	$(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) $(PKGS)
+
+.PHONY: browser-deps
+browser-deps: ## install Debian's chromium for the browser tests and PDF reports (idempotent)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium (apt-get install -y chromium)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+.PHONY: vendor-echarts
+vendor-echarts: ## refresh the vendored Apache ECharts (dashboards/static/vendor) from npm; ECHARTS_VERSION=x.y.z to pin
+	dashboards/vendor-echarts.sh $(ECHARTS_VERSION)
 
 .PHONY: services-up
 services-up: ## start local Kafka and ClickHouse (idempotent; installs what is missing)
