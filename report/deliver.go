@@ -116,6 +116,16 @@ func NewDeliverer(dests []Destination, retry Retry, logger *slog.Logger, reg pro
 	}
 }
 
+// To returns a Deliverer for dests sharing d's policy, logger and metrics.
+func (d *Deliverer) To(dests []Destination) *Deliverer {
+	c := *d
+	c.dests = dests
+	return &c
+}
+
+// Len is the number of destinations.
+func (d *Deliverer) Len() int { return len(d.dests) }
+
 // Deliver sends msg to every destination and returns one Result each, in
 // destination order. It blocks until all have finished.
 func (d *Deliverer) Deliver(ctx context.Context, msg Message) []Result {
