@@ -144,5 +144,5 @@ func TestAlertsFromQuery(t *testing.T) {
 
 type destFunc func(report.Message) error
 
-func (destFunc) Name() string                                       { return "func" }
+func (destFunc) Name() string                                        { return "func" }
 func (f destFunc) Deliver(_ context.Context, m report.Message) error { return f(m) }
