@@ -80,6 +80,9 @@ func New(conn driver.Conn, opts Options) (*Querier, error) {
 	return &Querier{conn: conn, opts: opts, db: "`" + opts.Database + "`"}, nil
 }
 
+// MaxRows is the result cap in force (query.max_rows).
+func (q *Querier) MaxRows() int { return q.opts.MaxRows }
+
 // MinAuthors is the k-anonymity threshold in force.
 func (q *Querier) MinAuthors() int { return q.opts.MinAuthors }
 
