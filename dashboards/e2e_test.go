@@ -1,0 +1,118 @@
+//go:build integration
+
+package dashboards_test
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/undertone/undertone/dashboards"
+	"github.com/undertone/undertone/internal/auth"
+	"github.com/undertone/undertone/internal/testenv"
+	"github.com/undertone/undertone/query"
+	"github.com/undertone/undertone/query/querytest"
+	"github.com/undertone/undertone/store"
+)
+
+// TestBrowserE2E loads generated posts into a fresh ClickHouse database,
+// serves the real query API (query.NewServer, token auth) with the
+// dashboards mounted at "/", and walks every page in headless Chromium:
+// login, charts with data, drill-down from a mover to its quotes, no
+// console errors. Screenshots go to out/dashboards-screenshots (ignored).
+//
+// UNDERTONE_DASHBOARDS_POSTS sets the number of posts (default 20000); the
+// test logs the server time of every API call each page makes.
+func TestBrowserE2E(t *testing.T) {
+	n := 20000
+	if v := os.Getenv("UNDERTONE_DASHBOARDS_POSTS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1000 {
+			t.Fatalf("UNDERTONE_DASHBOARDS_POSTS=%q: want an integer >= 1000", v)
+		}
+	}
+	addr := testenv.ClickHouse(t)
+	db := testenv.Database(t, addr)
+	conn := testenv.Conn(t, addr, db)
+	ctx := t.Context()
+	if _, err := store.NewMigrator(conn, store.Schema{Database: db}, nil).Up(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	start := time.Now()
+	loadPosts(t, conn, db, n)
+	t.Logf("loaded %d posts in %s", n, time.Since(start).Round(time.Millisecond))
+
+	q, err := query.New(conn, query.Options{Database: db, MinAuthors: 5, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const token = "ut_e2e_dashboards_token"
+	a, err := auth.New(auth.Options{Tokens: []auth.Token{{Name: "e2e", SHA256: auth.Hash(token), Scopes: []string{"read"}}}, Rate: 50, Burst: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ui := dashboards.Handler(dashboards.Options{AuthMode: "tokens", Topics: []dashboards.Topic{
+		{ID: querytest.Acme, Name: "Acme Phone", Kind: "product"},
+		{ID: querytest.Beta, Name: "Beta Mobile", Kind: "competitor"},
+		{ID: querytest.Tiny, Name: "Tiny Brand", Kind: "brand"},
+	}})
+	srv, err := query.NewServer(query.ServerOptions{Querier: q, Auth: a, Mounts: []query.Route{
+		query.BreakdownRoute(q, nil),
+		{Path: "/", Public: true, Handler: ui},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+
+	timings := walkUI(t, ts.URL, token, querytest.Acme)
+	pages := make([]string, 0, len(timings))
+	for p := range timings {
+		pages = append(pages, p)
+	}
+	slices.Sort(pages)
+	var report strings.Builder
+	fmt.Fprintf(&report, "API server time per page (%d posts; calls run in parallel from the browser):\n", n)
+	for _, p := range pages {
+		ts := timings[p]
+		var maxServer, sum time.Duration
+		for _, tm := range ts {
+			if tm.Status != 200 {
+				t.Errorf("%s: %s answered %d", p, tm.URL, tm.Status)
+			}
+			maxServer = max(maxServer, tm.Server)
+			sum += tm.Server
+		}
+		fmt.Fprintf(&report, "  %-18s %2d calls  slowest %6.1f ms  sum %7.1f ms\n", p, len(ts), ms(maxServer), ms(sum))
+	}
+	t.Log(report.String())
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// loadPosts inserts n querytest posts moved so that the data set ends today
+// (the UI's default period is the last 30 days), in blocks of 100k.
+func loadPosts(t *testing.T, conn driver.Conn, db string, n int) {
+	t.Helper()
+	rows := querytest.Generate(n, 7)
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	shift := today.Sub(querytest.Now.Truncate(24 * time.Hour))
+	for i := range rows {
+		rows[i].CreatedAt = rows[i].CreatedAt.Add(shift)
+	}
+	for len(rows) > 0 {
+		k := min(len(rows), 100_000)
+		if err := querytest.Insert(t.Context(), conn, db, rows[:k]); err != nil {
+			t.Fatalf("insert: %v", err)
+		}
+		rows = rows[k:]
+	}
+}
