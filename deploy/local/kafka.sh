@@ -102,8 +102,11 @@ fetch_jars() {
 </project>
 EOF
 	rm -rf "$LIB.tmp"
-	(cd "$work" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB.tmp") ||
-		die "mvn could not fetch kafka_2.13:$KAFKA_VERSION (see output above)"
+	if ! (cd "$work" && mvn -B -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime \
+		-DoutputDirectory="$LIB.tmp" >"$work/mvn.log" 2>&1); then
+		tail -n 30 "$work/mvn.log" >&2
+		die "mvn could not fetch kafka_2.13:$KAFKA_VERSION (full log: $work/mvn.log)"
+	fi
 	[[ -f "$LIB.tmp/kafka_2.13-$KAFKA_VERSION.jar" ]] || die "kafka_2.13-$KAFKA_VERSION.jar missing after fetch"
 	rm -rf "$LIB"
 	mv "$LIB.tmp" "$LIB"
@@ -234,7 +237,7 @@ wait_ready() {
 log_tail() {
 	log "last lines of $LOGS/kafka.out and server.log:"
 	tail -n 20 "$LOGS/kafka.out" >&2 2>/dev/null || true
-	tail -n 40 "$LOGS/server.log" >&2 2>/dev/null || true
+	tail -n 25 "$LOGS/server.log" >&2 2>/dev/null || true
 }
 
 cmd_stop() {
