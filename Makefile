@@ -73,13 +73,15 @@ model: ## retrain the sentiment + emotion models from MODEL_DATA (../shared/data
 	nice $(GO) run ./cmd/undertone train --data $(MODEL_DATA)
 
 .PHONY: lint
-lint: ## gofmt check, go vet (also with -tags integration), staticcheck, govulncheck
+lint: ## gofmt check, go vet (also with -tags integration), staticcheck, govulncheck, shellcheck
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.local/*'))"; \
 	if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags integration $(PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
 	$(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) $(PKGS)
+	@if command -v shellcheck >/dev/null; then echo "shellcheck -S warning deploy/local/*.sh .ci/run"; shellcheck -S warning deploy/local/*.sh .ci/run; \
+	else echo "shellcheck not installed (apt-get install shellcheck); skipping shell lint"; fi
 
 .PHONY: browser-deps
 browser-deps: ## install Debian's chromium for the browser tests and PDF reports (idempotent)

@@ -201,8 +201,7 @@ cmd_start() {
 	# shellcheck disable=SC2086 # $bin may be "clickhouse server"
 	(cd "$BASE" && setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PIDFILE" \
 		$bin --config-file="$CONF" >>"$BASE/log/stdout.log" 2>&1 </dev/null &)
-	local i
-	for i in $(seq 50); do [[ -s "$PIDFILE" ]] && break; sleep 0.1; done
+	for _ in $(seq 50); do [[ -s "$PIDFILE" ]] && break; sleep 0.1; done
 	pid="$(cat "$PIDFILE" 2>/dev/null)" || die "server did not start (no pid file)"
 	wait_ready "$pid"
 }

@@ -210,8 +210,7 @@ cmd_start() {
 		-Djava.awt.headless=true \
 		-Dlog4j2.configurationFile="$LOG4J" -Dkafka.logs.dir="$LOGS" \
 		-cp "$LIB/*" kafka.Kafka "$PROPS" >>"$LOGS/kafka.out" 2>&1 </dev/null &
-	local i
-	for i in $(seq 50); do [[ -s "$PIDFILE" ]] && break; sleep 0.1; done
+	for _ in $(seq 50); do [[ -s "$PIDFILE" ]] && break; sleep 0.1; done
 	pid="$(cat "$PIDFILE" 2>/dev/null)" || die "broker did not start (no pid file)"
 	wait_ready "$pid"
 }
