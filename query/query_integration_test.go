@@ -4,8 +4,11 @@ package query_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -15,6 +18,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/testenv"
 	"github.com/undertone/undertone/query"
 	"github.com/undertone/undertone/query/querytest"
@@ -405,6 +409,235 @@ func TestSOVMatchesPosts(t *testing.T) {
 	for _, r := range res.Rows {
 		if !near(r.Share, float64(r.Posts)/float64(total)) {
 			t.Errorf("%s share %v, want %v", r.Topic, r.Share, float64(r.Posts)/float64(total))
+		}
+	}
+}
+
+// TestKAnonymityEverywhere asks every endpoint, through the HTTP API, every
+// way that could surface tiny-brand (3 authors) or beta-mobile's confusion
+// posts (3 authors): neither may appear in any response.
+func TestKAnonymityEverywhere(t *testing.T) {
+	f := loadFixture(t)
+	srv := httpServer(t, f)
+	targets := []string{
+		"/api/v1/sov?period=60d",
+		"/api/v1/sov?period=60d&theme=confusion",
+		"/api/v1/sov?period=60d&topic=tiny-brand,beta-mobile",
+		"/api/v1/movers?period=30d&min_volume=1",
+		"/api/v1/movers?period=30d&min_volume=1&by=entity",
+		"/api/v1/movers?period=30d&min_volume=1&by=entity&source=reddit,forum,appstore",
+		"/api/v1/movers?period=30d&min_volume=1&topic=tiny-brand",
+		"/api/v1/movers?period=30d&min_volume=1&theme=confusion",
+		"/api/v1/movers?period=30d&min_volume=1&sentiment=negative",
+	}
+	for _, topic := range []string{querytest.Tiny, querytest.Beta} {
+		targets = append(targets,
+			"/api/v1/themes?period=60d&topic="+topic,
+			"/api/v1/themes?period=60d&sentiment=negative&topic="+topic,
+			"/api/v1/trend?period=60d&topic="+topic,
+			"/api/v1/trend?period=60d&interval=week&topic="+topic,
+			"/api/v1/drivers?period=60d&theme=confusion&min_count=1&topic="+topic,
+			"/api/v1/drivers?period=60d&theme=joys&min_count=1&topic="+topic,
+			"/api/v1/quotes?period=60d&theme=confusion&topic="+topic,
+			"/api/v1/quotes?period=60d&theme=fears&topic="+topic,
+		)
+	}
+	for _, target := range targets {
+		body := get(t, srv, target, http.StatusOK)
+		if strings.Contains(body, querytest.Tiny) && !strings.Contains(target, "topic="+querytest.Tiny) {
+			t.Errorf("%s mentions %s: %s", target, querytest.Tiny, body)
+		}
+		var v map[string]any
+		if err := json.Unmarshal([]byte(body), &v); err != nil {
+			t.Fatal(err)
+		}
+		// Walk the response: no object with a topic of tiny-brand or a
+		// confusion theme/series may carry numbers, and every authors
+		// count shown is >= k.
+		walk(v, func(m map[string]any) {
+			if a, ok := m["authors"].(float64); ok && a < testK {
+				t.Errorf("%s: group with %v authors: %v", target, a, m)
+			}
+			if m["topic"] == querytest.Tiny && (m["posts"] != nil || m["volume"] != nil) {
+				if vol, ok := m["volume"]; !ok || vol != nil || len(m["themes"].([]any)) > 0 {
+					t.Errorf("%s: tiny-brand shown: %v", target, m)
+				}
+			}
+			if m["theme"] == "confusion" || m["series"] == "confusion" {
+				if _, hasPosts := m["posts"]; hasPosts {
+					t.Errorf("%s: confusion group shown: %v", target, m)
+				}
+				if qs, ok := m["quotes"].([]any); ok && len(qs) > 0 {
+					t.Errorf("%s: confusion quotes shown", target)
+				}
+			}
+		})
+		if target == "/api/v1/themes?period=60d&topic="+querytest.Tiny && !strings.Contains(body, `"volume":null`) {
+			t.Errorf("tiny-brand volume not suppressed: %s", body)
+		}
+		if target == "/api/v1/sov?period=60d&theme=confusion" && !strings.Contains(body, `"rows":[]`) {
+			t.Errorf("confusion share of voice not suppressed: %s", body)
+		}
+		if strings.Contains(body, "confused about the warranty") {
+			t.Errorf("%s: a confusion quote leaked", target)
+		}
+	}
+}
+
+func walk(v any, fn func(map[string]any)) {
+	switch x := v.(type) {
+	case map[string]any:
+		fn(x)
+		for _, c := range x {
+			walk(c, fn)
+		}
+	case []any:
+		for _, c := range x {
+			walk(c, fn)
+		}
+	}
+}
+
+const itToken = "ut_integration_reader"
+
+func httpServer(t *testing.T, f *fixture) http.Handler {
+	t.Helper()
+	a, err := auth.New(auth.Options{Tokens: []auth.Token{{Name: "it", SHA256: auth.Hash(itToken), Scopes: []string{"read"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := query.NewServer(query.ServerOptions{Querier: f.q, Auth: a, Now: func() time.Time { return querytest.Now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func get(t *testing.T, h http.Handler, target string, want int) string {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, target, nil)
+	r.Header.Set("Authorization", "Bearer "+itToken)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != want {
+		t.Fatalf("%s: %d %s", target, w.Code, w.Body.String())
+	}
+	return w.Body.String()
+}
+
+// TestBindingResistsInjection calls the Querier directly with hostile
+// values that the HTTP layer would have refused: bound parameters keep them
+// data, so queries succeed, find nothing and the tables survive.
+func TestBindingResistsInjection(t *testing.T) {
+	f := loadFixture(t)
+	for _, inj := range []string{"' OR 1=1 --", "x'); DROP TABLE " + f.db + ".posts; --", "\\' OR \\'1\\'=\\'1", "@topic", "acme-phone' OR topic != '"} {
+		flt := query.Filter{Topics: []string{inj}, From: querytest.Now.AddDate(0, 0, -60), To: querytest.Now.AddDate(0, 0, 1).Truncate(24 * time.Hour),
+			Sources: []string{inj}, Langs: []string{inj}, Themes: []string{"fears"}}
+		res, err := f.q.Themes(t.Context(), query.ThemesRequest{Filter: flt})
+		if err != nil || res.Volume != nil || len(res.Themes) != 0 {
+			t.Errorf("themes %q: %+v %v", inj, res, err)
+		}
+		qr, err := f.q.Quotes(t.Context(), query.QuotesRequest{Filter: flt, Order: "recent", Limit: 5})
+		if err != nil || len(qr.Quotes) != 0 {
+			t.Errorf("quotes %q: %+v %v", inj, qr, err)
+		}
+		dr, err := f.q.Drivers(t.Context(), query.DriversRequest{Filter: flt, Kind: "both", MinCount: 1, Limit: 5})
+		if err != nil || len(dr.Entities)+len(dr.Terms) != 0 {
+			t.Errorf("drivers %q: %+v %v", inj, dr, err)
+		}
+		mv, err := f.q.Movers(t.Context(), query.MoversRequest{Filter: flt, By: "entity", MinVolume: 1, Alpha: 0.05, Limit: 5})
+		if err != nil || len(mv.Rows) != 0 {
+			t.Errorf("movers %q: %+v %v", inj, mv, err)
+		}
+	}
+	var n uint64
+	if err := f.conn.QueryRow(t.Context(), "SELECT count() FROM "+f.db+".posts").Scan(&n); err != nil || n != uint64(len(f.rows)) {
+		t.Fatalf("posts: %d %v", n, err)
+	}
+}
+
+// TestResponsesMatchOpenAPI checks every 200 body against the document's
+// schema for that operation: required properties present, no property the
+// schema does not declare (additionalProperties is false throughout).
+func TestResponsesMatchOpenAPI(t *testing.T) {
+	f := loadFixture(t)
+	srv := httpServer(t, f)
+	var doc map[string]any
+	if err := json.Unmarshal(query.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	for _, target := range []string{
+		"/api/v1/themes?topic=acme-phone", "/api/v1/trend?topic=acme-phone&interval=week",
+		"/api/v1/movers?min_volume=1", "/api/v1/movers?by=entity&min_volume=1",
+		"/api/v1/drivers?topic=acme-phone&theme=fears&min_count=2", "/api/v1/quotes?topic=acme-phone&theme=joys&order=typical",
+		"/api/v1/sov", "/api/v1/sov?theme=fears",
+	} {
+		path, _, _ := strings.Cut(target, "?")
+		op := doc["paths"].(map[string]any)[path].(map[string]any)["get"].(map[string]any)
+		ref := op["responses"].(map[string]any)["200"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)["$ref"].(string)
+		var body any
+		if err := json.Unmarshal([]byte(get(t, srv, target, http.StatusOK)), &body); err != nil {
+			t.Fatal(err)
+		}
+		checkSchema(t, target, schemas, map[string]any{"$ref": ref}, body)
+	}
+}
+
+func checkSchema(t *testing.T, at string, schemas map[string]any, s map[string]any, v any) {
+	t.Helper()
+	if ref, ok := s["$ref"].(string); ok {
+		s = schemas[strings.TrimPrefix(ref, "#/components/schemas/")].(map[string]any)
+	}
+	if one, ok := s["oneOf"].([]any); ok {
+		if v == nil {
+			return
+		}
+		s = one[0].(map[string]any)
+		checkSchema(t, at, schemas, s, v)
+		return
+	}
+	switch s["type"] {
+	case "object":
+		m, ok := v.(map[string]any)
+		if !ok {
+			t.Errorf("%s: want object, got %T", at, v)
+			return
+		}
+		props := s["properties"].(map[string]any)
+		for _, r := range s["required"].([]any) {
+			if _, ok := m[r.(string)]; !ok {
+				t.Errorf("%s: missing required %s", at, r)
+			}
+		}
+		for k, val := range m {
+			ps, ok := props[k]
+			if !ok {
+				t.Errorf("%s: undocumented property %s", at, k)
+				continue
+			}
+			checkSchema(t, at+"."+k, schemas, ps.(map[string]any), val)
+		}
+	case "array":
+		arr, ok := v.([]any)
+		if !ok {
+			t.Errorf("%s: want array, got %T", at, v)
+			return
+		}
+		for i, it := range arr {
+			checkSchema(t, fmt.Sprintf("%s[%d]", at, i), schemas, s["items"].(map[string]any), it)
+		}
+	case "string":
+		if _, ok := v.(string); !ok {
+			t.Errorf("%s: want string, got %T", at, v)
+		}
+	case "integer", "number":
+		if _, ok := v.(float64); !ok {
+			t.Errorf("%s: want number, got %T", at, v)
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			t.Errorf("%s: want boolean, got %T", at, v)
 		}
 	}
 }
