@@ -3,9 +3,11 @@
 package dashboards_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,5 +116,110 @@ func loadPosts(t *testing.T, conn driver.Conn, db string, n int) {
 			t.Fatalf("insert: %v", err)
 		}
 		rows = rows[k:]
+	}
+}
+
+// TestGrafanaQueries runs every query of the Grafana dashboards (panels and
+// template variables) on ClickHouse with generated data, expanding the
+// ClickHouse datasource macros and the dashboard variables as Grafana
+// would, and checks that each panel returns rows.
+func TestGrafanaQueries(t *testing.T) {
+	addr := testenv.ClickHouse(t)
+	db := testenv.Database(t, addr)
+	conn := testenv.Conn(t, addr, db)
+	ctx := t.Context()
+	if _, err := store.NewMigrator(conn, store.Schema{Database: db}, nil).Up(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	loadPosts(t, conn, db, 5000)
+	to := time.Now().UTC()
+	from := to.AddDate(0, 0, -30)
+	quote := func(vs ...string) string { return "'" + strings.Join(vs, "','") + "'" }
+	expand := strings.NewReplacer(
+		"${database}", db,
+		"${min_authors}", "5",
+		"${topic:singlequote}", quote(querytest.Acme, querytest.Beta, querytest.Tiny),
+		"${topic}", querytest.Acme,
+		"${theme:singlequote}", quote("fears", "frustrations", "disappointments", "joys", "desires", "confusion"),
+		"${source:singlequote}", quote("reddit", "forum", "appstore"),
+		"${lang:singlequote}", quote("en", "de"),
+		"$__toTime", fmt.Sprintf("toDateTime(%d)", to.Unix()),
+		"$__fromTime", fmt.Sprintf("toDateTime(%d)", from.Unix()),
+	)
+	macro := regexp.MustCompile(`\$__(dateFilter|timeFilter)\(([a-z_]+)\)`)
+	sql := func(raw string) string {
+		s := macro.ReplaceAllStringFunc(raw, func(m string) string {
+			p := macro.FindStringSubmatch(m)
+			if p[1] == "dateFilter" {
+				return fmt.Sprintf("%s >= toDate('%s') AND %s <= toDate('%s')", p[2], from.Format(time.DateOnly), p[2], to.Format(time.DateOnly))
+			}
+			return fmt.Sprintf("%s >= toDateTime(%d) AND %s <= toDateTime(%d)", p[2], from.Unix(), p[2], to.Unix())
+		})
+		s = expand.Replace(s)
+		if strings.Contains(s, "$") {
+			t.Fatalf("unexpanded variable in %s", s)
+		}
+		return s
+	}
+	entries, err := dashboards.GrafanaFS.ReadDir("grafana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries := 0
+	defer func() {
+		t.Logf("ran %d Grafana queries", queries)
+		if queries < 10 {
+			t.Errorf("only %d queries found", queries)
+		}
+	}()
+	for _, e := range entries {
+		b, _ := dashboards.GrafanaFS.ReadFile("grafana/" + e.Name())
+		var d struct {
+			Templating struct {
+				List []struct {
+					Name  string `json:"name"`
+					Type  string `json:"type"`
+					Query any    `json:"query"`
+				} `json:"list"`
+			} `json:"templating"`
+			Panels []struct {
+				Title   string `json:"title"`
+				Targets []struct {
+					RawSQL string `json:"rawSql"`
+				} `json:"targets"`
+			} `json:"panels"`
+		}
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatal(err)
+		}
+		run := func(name, q string) {
+			queries++
+			rows, err := conn.Query(ctx, sql(q))
+			if err != nil {
+				t.Errorf("%s: %s: %v\n%s", e.Name(), name, err, sql(q))
+				return
+			}
+			defer rows.Close()
+			n := 0
+			for rows.Next() {
+				n++
+			}
+			if err := rows.Err(); err != nil {
+				t.Errorf("%s: %s: %v", e.Name(), name, err)
+			}
+			if n == 0 {
+				t.Errorf("%s: %s: no rows\n%s", e.Name(), name, sql(q))
+			}
+		}
+		for _, v := range d.Templating.List {
+			if q, ok := v.Query.(string); ok && v.Type == "query" {
+				run("variable "+v.Name, q)
+			}
+		}
+		for _, p := range d.Panels {
+			for _, tg := range p.Targets {
+				run("panel "+p.Title, tg.RawSQL)
+			}
+		}
 	}
 }
