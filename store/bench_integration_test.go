@@ -1,0 +1,37 @@
+//go:build integration
+
+package store_test
+
+import (
+	"testing"
+
+	"github.com/undertone/undertone/internal/testenv"
+	"github.com/undertone/undertone/store"
+	"github.com/undertone/undertone/store/storetest"
+)
+
+// BenchmarkWriterClickHouse measures Writer.Write of fresh posts into a real
+// ClickHouse (dedupe lookup + one INSERT + the materialized views), in
+// batches of 20000 (sink.batch_size's default).
+func BenchmarkWriterClickHouse(b *testing.B) {
+	addr := testenv.ClickHouse(b)
+	db := testenv.Database(b, addr)
+	cfg, conn := migrated(b, addr, db)
+	w, err := store.NewWriter(conn, cfg.Schema(), store.WriterConfig{SourceTopic: "bench"}, store.Settings{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const batch = 20000
+	seed := uint64(100)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		posts := storetest.Posts(batch, 30, 4, seed)
+		seed++
+		b.StartTimer()
+		if err := w.Write(b.Context(), posts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
+}
