@@ -123,8 +123,8 @@ func (d *Deliverer) To(dests []Destination) *Deliverer {
 	return &c
 }
 
-// Len is the number of destinations.
-func (d *Deliverer) Len() int { return len(d.dests) }
+// Destinations returns the destinations, in order.
+func (d *Deliverer) Destinations() []Destination { return slices.Clone(d.dests) }
 
 // Deliver sends msg to every destination and returns one Result each, in
 // destination order. It blocks until all have finished.

@@ -59,7 +59,8 @@ environment or from *_file keys.`,
 		newServeCmd(g),
 		newQueryCmd(g),
 		newTokenCmd(),
-		notImplemented("report", "Render the weekly insight report", 9),
+		newReportCmd(g),
+		newSchedulerCmd(g),
 		newTrainCmd(),
 	)
 	return root

@@ -188,7 +188,14 @@ route needs "Authorization: Bearer <token>" with the read (API) or ingest
 			}
 			d.logger.Info("serving", "addr", d.cfg.Serve.Addr, "auth_mode", d.cfg.Serve.AuthMode, "tokens", len(d.cfg.Serve.Tokens),
 				"collector", !noCollector, "dashboards", !noDashboards, "query_timeout", d.cfg.Query.Timeout, "max_rows", d.cfg.Query.MaxRows)
-			return d.run(cmd.Context(), func(ctx context.Context) error { return a.Serve(ctx, d.cfg.Admin.ShutdownTimeout) })
+			serveFn := func(ctx context.Context) error { return a.Serve(ctx, d.cfg.Admin.ShutdownTimeout) }
+			// The weekly report and alert scheduler (reports.enabled, reports.alerts.enabled).
+			serveFn, closeReports, err := withReports(cmd.Context(), d.cfg, a.Querier, d.logger, d.registry, serveFn)
+			if err != nil {
+				return err
+			}
+			defer closeReports()
+			return d.run(cmd.Context(), serveFn)
 		},
 	}
 	cmd.Flags().BoolVar(&noCollector, "no-collector", false, "do not mount the HTTP collector (POST /v1/posts)")
