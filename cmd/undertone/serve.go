@@ -30,7 +30,7 @@ func openQuerier(cfg config.Config, log *slog.Logger) (*query.Querier, driver.Co
 	if ch.ReadOnlyUsername != "" {
 		user, pass, roSetting = ch.ReadOnlyUsername, ch.ReadOnlyPassword, false
 	}
-	conn, err := query.Open(query.DialOptions{Addr: ch.Addr, Username: user, Password: pass, DialTimeout: ch.DialTimeout, Logger: log})
+	conn, err := query.Open(query.DialOptions{Addr: ch.Addr, Database: ch.Database, Username: user, Password: pass, DialTimeout: ch.DialTimeout, Logger: log})
 	if err != nil {
 		return nil, nil, err
 	}
