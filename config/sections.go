@@ -114,6 +114,10 @@ type Store struct {
 	MigrateOnStart bool          `mapstructure:"migrate_on_start"`
 	RetentionDays  int           `mapstructure:"retention_days"`
 	RetentionEvery time.Duration `mapstructure:"retention_every"`
+	// ClusterReplicated selects, with clickhouse.cluster set,
+	// ReplicatedMergeTree + ON CLUSTER DDL (true) or plain MergeTree shards
+	// migrated host by host (false).
+	ClusterReplicated bool `mapstructure:"cluster_replicated"`
 }
 
 // Serve configures the HTTP server (API, dashboards, collector).
