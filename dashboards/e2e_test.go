@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -95,27 +96,48 @@ func TestBrowserE2E(t *testing.T) {
 		}
 		fmt.Fprintf(&report, "  %-18s %2d calls  slowest %6.1f ms  sum %7.1f ms\n", p, len(ts), ms(maxServer), ms(sum))
 	}
+	byEndpoint := map[string][]time.Duration{}
+	for _, ts := range timings {
+		for _, tm := range ts {
+			u, _ := url.Parse(tm.URL)
+			ep := strings.TrimPrefix(u.Path, "/api/v1/")
+			byEndpoint[ep] = append(byEndpoint[ep], tm.Server)
+		}
+	}
+	eps := make([]string, 0, len(byEndpoint))
+	for ep := range byEndpoint {
+		eps = append(eps, ep)
+	}
+	slices.Sort(eps)
+	fmt.Fprintf(&report, "per endpoint (server time, ms):\n")
+	for _, ep := range eps {
+		ds := byEndpoint[ep]
+		slices.Sort(ds)
+		fmt.Fprintf(&report, "  %-10s n=%2d  median %6.1f  max %6.1f\n", ep, len(ds), ms(ds[len(ds)/2]), ms(ds[len(ds)-1]))
+	}
 	t.Log(report.String())
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // loadPosts inserts n querytest posts moved so that the data set ends today
-// (the UI's default period is the last 30 days), in blocks of 100k.
+// (the UI's default period is the last 30 days). It generates and inserts
+// blocks of 100k posts (fresh seed and post ids per block) so memory stays
+// bounded for large n.
 func loadPosts(t *testing.T, conn driver.Conn, db string, n int) {
 	t.Helper()
-	rows := querytest.Generate(n, 7)
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	shift := today.Sub(querytest.Now.Truncate(24 * time.Hour))
-	for i := range rows {
-		rows[i].CreatedAt = rows[i].CreatedAt.Add(shift)
-	}
-	for len(rows) > 0 {
-		k := min(len(rows), 100_000)
-		if err := querytest.Insert(t.Context(), conn, db, rows[:k]); err != nil {
-			t.Fatalf("insert: %v", err)
+	const block = 100_000
+	for b := 0; b*block < n; b++ {
+		rows := querytest.Generate(min(block, n-b*block), uint64(7+b))
+		for i := range rows {
+			rows[i].CreatedAt = rows[i].CreatedAt.Add(shift)
+			rows[i].PostID = fmt.Sprintf("b%04d-%s", b, rows[i].PostID)
 		}
-		rows = rows[k:]
+		if err := querytest.Insert(t.Context(), conn, db, rows); err != nil {
+			t.Fatalf("insert block %d: %v", b, err)
+		}
 	}
 }
 

@@ -8,7 +8,7 @@ import { href, PERIODS, SENTIMENTS, THEMES, range, validDate } from '../state.js
 import { card, download, empty, failed, fmt, h, loading, ready, table, toCSV } from '../ui.js';
 import { badge, settle, topicLink } from './common.js';
 
-const MAX_QUOTE_QUERIES = 12;
+const MAX_QUOTE_QUERIES = 6;
 
 export async function render(root, s, ctx) {
   const { signal } = ctx;

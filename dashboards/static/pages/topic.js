@@ -41,22 +41,25 @@ export async function render(root, s, ctx) {
   for (const el of [trendEl, brkEl, movEl, drvEl, qEl, srcEl, langEl]) loading(el);
   if (location.hash === '#quotes') qCard.scrollIntoView({ block: 'start' });
 
-  // Drivers and quotes need one theme per call: the selected one, or each.
-  const drvThemes = s.theme ? [s.theme] : THEMES;
-  const n = drvThemes.length;
-  const [trendR, themesR, moversR, srcR, langR, ...perTheme] = await settle([
+  // Drivers and quotes take one theme per call and are the costly queries:
+  // the selected theme, or the topic's three largest themes (the others'
+  // drivers load on demand). They start as soon as the breakdown is in.
+  const themesP = api.themes(s, topic, { signal });
+  const phase1 = settle([
     api.trend(s, topic, { signal }),
-    api.themes(s, topic, { signal }),
+    themesP,
     api.movers(s, { topic }, { signal }),
     api.mix(s, topic, 'source', { signal }),
     api.mix(s, topic, 'lang', { signal }),
-    ...drvThemes.map((th) => api.quotes(s, topic, th, { signal }, s.theme ? 12 : 2)),
-    ...drvThemes.map((th) => api.drivers(s, topic, th, { signal })),
   ]);
-  const quoteRs = perTheme.slice(0, n);
-  const drvR = perTheme.slice(n);
-  const quotesR = quoteRs.every((r) => !r.ok) ? quoteRs[0]
-    : { ok: true, value: quoteRs.flatMap((r) => (r.ok ? r.value : [])) };
+  const phase2 = themesP.then((rows) => topThemes(s, rows), () => topThemes(s, [])).then(async (ths) => {
+    const res = await settle([
+      ...ths.map((th) => api.quotes(s, topic, th, { signal }, s.theme ? 12 : 3)),
+      ...ths.map((th) => api.drivers(s, topic, th, { signal })),
+    ]);
+    return { ths, quoteRs: res.slice(0, ths.length), drvRs: res.slice(ths.length) };
+  });
+  const [trendR, themesR, moversR, srcR, langR] = await phase1;
 
   // Themes over time.
   if (!trendR.ok) failed(trendEl, trendR.error);
@@ -102,34 +105,59 @@ export async function render(root, s, ctx) {
     else ready(movEl).appendChild(moversTable(s, mv.slice(0, 8), ctx, { noTopic: true, caption: 'Movers' }));
   }
 
+  mixChart(srcEl, srcR, 'source', ctx.topicName(topic));
+  mixChart(langEl, langR, 'language', ctx.topicName(topic));
+
+  const { ths, quoteRs, drvRs } = await phase2;
+
   // Quotes.
-  if (!quotesR.ok) failed(qEl, quotesR.error);
-  else if (!quotesR.value.length) empty(qEl, 'No quotes: too few distinct authors for these filters, or no posts.');
-  else ready(qEl).appendChild(quotesList(quotesR.value));
+  const quotes = quoteRs.flatMap((r) => (r.ok ? r.value : []));
+  if (!quotes.length && quoteRs.some((r) => !r.ok)) failed(qEl, quoteRs.find((r) => !r.ok).error);
+  else if (!quotes.length) empty(qEl, 'No quotes: too few distinct authors for these filters, or no posts.');
+  else {
+    ready(qEl).appendChild(quotesList(quotes));
+    if (!s.theme) qEl.appendChild(h('p', { class: 'hint' }, 'Quotes from the largest themes. Pick a theme for more.'));
+  }
   if (location.hash === '#quotes') qCard.scrollIntoView({ block: 'start' });
 
-  // Drivers: one small table per theme.
+  // Drivers: one small table per theme; themes not loaded yet get a button.
   ready(drvEl);
   const wrap = h('div', { class: 'drivers' });
   drvEl.appendChild(wrap);
-  let any = false;
-  drvThemes.forEach((th, i) => {
-    const r = drvR[i];
-    const box = h('div', { class: 'driver-box' }, h('h3', {}, h('a', { href: href('/topic', s, { theme: th }) + '#quotes' }, badge(th))));
-    if (!r.ok) { failed(box.appendChild(h('div')), r.error); wrap.appendChild(box); return; }
-    const rows = r.value.slice(0, 8);
-    if (rows.length) any = true;
-    box.appendChild(rows.length ? table([
-      { label: 'Term', key: 'term' },
-      { label: 'Posts', key: 'count', num: true, fmt: fmt.int },
-      { label: 'Lift', key: 'lift', num: true, fmt: fmt.ratio },
-    ], rows, { caption: `Drivers of ${th}`, class: 'data compact' }) : h('p', { class: 'state empty', text: 'No drivers.' }));
+  const shownThemes = s.theme ? [s.theme] : THEMES;
+  for (const th of shownThemes) {
+    const box = h('div', { class: 'driver-box', dataset: { theme: th } }, h('h3', {}, h('a', { href: href('/topic', s, { theme: th }) + '#quotes' }, badge(th))));
     wrap.appendChild(box);
-  });
-  if (!any && drvR.every((r) => r.ok)) empty(drvEl, 'No drivers for these filters.');
+    const i = ths.indexOf(th);
+    if (i >= 0) { driverTable(box, drvRs[i], th); continue; }
+    const btn = h('button', { type: 'button', class: 'ghost', text: `Show drivers of ${themeLabel(th).toLowerCase()}` });
+    btn.addEventListener('click', async () => {
+      btn.disabled = true;
+      btn.textContent = 'Loading…';
+      const [r] = await settle([api.drivers(s, topic, th, {})]);
+      btn.remove();
+      driverTable(box, r, th);
+    });
+    box.appendChild(btn);
+  }
 
-  mixChart(srcEl, srcR, 'source', ctx.topicName(topic));
-  mixChart(langEl, langR, 'language', ctx.topicName(topic));
+}
+
+// topThemes picks the themes whose quotes and drivers load with the page.
+function topThemes(s, rows) {
+  if (s.theme) return [s.theme];
+  const ranked = rows.filter((r) => r.posts > 0).sort((a, b) => b.posts - a.posts).map((r) => r.theme);
+  return (ranked.length ? ranked : ['fears', 'joys', 'frustrations']).slice(0, 3);
+}
+
+function driverTable(box, r, th) {
+  if (!r.ok) { failed(box.appendChild(h('div')), r.error); return; }
+  const rows = r.value.slice(0, 8);
+  box.appendChild(rows.length ? table([
+    { label: 'Term', key: 'term' },
+    { label: 'Posts', key: 'count', num: true, fmt: fmt.int },
+    { label: 'Lift', key: 'lift', num: true, fmt: fmt.ratio },
+  ], rows, { caption: `Drivers of ${th}`, class: 'data compact' }) : h('p', { class: 'state empty', text: 'No drivers.' }));
 }
 
 function mixChart(el, r, what, topicName) {
