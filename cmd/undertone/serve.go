@@ -121,7 +121,9 @@ func newAPIServer(cfg config.Config, log *slog.Logger, reg prometheus.Registerer
 		ui := dashboards.Handler(dashboards.Options{AuthMode: cfg.Serve.AuthMode, Topics: topics, Logger: log})
 		// The UI shell and its static assets hold no data: they are public,
 		// and the pages call the API with the user's token.
-		mounts = append(mounts, query.Route{Path: "/", Public: true, Handler: ui})
+		mounts = append(mounts, query.Route{Path: "/", Public: true, Handler: ui},
+			// GET /api/v1/breakdown: the Topic page's source and language mix.
+			query.BreakdownRoute(q, nil))
 	}
 	srv, err := query.NewServer(query.ServerOptions{
 		Querier: q, Auth: authn, Logger: log, Registerer: reg, Mounts: mounts,
