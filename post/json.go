@@ -138,12 +138,46 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// sortedEmotions and sortedEkman are the label sets in key order, so the
+// common full maps need no sorting.
+var (
+	sortedEmotions = sortedLabels(Emotions[:])
+	sortedEkman    = sortedLabels(Ekman[:])
+)
+
+func sortedLabels(l []string) []string {
+	s := slices.Clone(l)
+	slices.Sort(s)
+	return s
+}
+
+// keysOf returns m's keys in order, using a precomputed label list when m
+// holds exactly those labels.
+func keysOf(m map[string]float64) []string {
+	for _, known := range [][]string{sortedEmotions, sortedEkman} {
+		if len(m) != len(known) {
+			continue
+		}
+		all := true
+		for _, k := range known {
+			if _, ok := m[k]; !ok {
+				all = false
+				break
+			}
+		}
+		if all {
+			return known
+		}
+	}
+	return sortedKeys(m)
+}
+
 func appendFloatMap(b []byte, m map[string]float64) []byte {
 	if m == nil {
 		return append(b, "null"...)
 	}
 	b = append(b, '{')
-	for i, k := range sortedKeys(m) {
+	for i, k := range keysOf(m) {
 		if i > 0 {
 			b = append(b, ',')
 		}

@@ -95,6 +95,7 @@ type Enricher struct {
 	cfg  Config
 	m    *linear.Model
 	thr  [nl]float64
+	char int
 	pool sync.Pool
 }
 
@@ -121,6 +122,7 @@ func New(cfg Config, _ enrich.Settings) (*Enricher, error) {
 	for k := range nl {
 		e.thr[k] = min(m.Thresholds[k]*cfg.ThresholdScale, 0.99)
 	}
+	e.char = int(m.Params["char_ngrams"])
 	e.pool.New = func() any { return new(scratch) }
 	return e, nil
 }
@@ -195,7 +197,7 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 
 // probs fills s.p with calibrated probabilities for tokens [a, b).
 func (e *Enricher) probs(s *scratch, a, b int) {
-	f := s.doc.Features(a, b, e.m.Bits)
+	f := s.doc.FeaturesChar(a, b, e.m.Bits, e.char)
 	s.doc.Dense(a, b, s.dense[:])
 	e.m.Logits(f, s.dense[:], s.z[:])
 	for k := range nl {

@@ -47,7 +47,8 @@ type Config struct {
 	// word prose sees. prose costs ~0.1-0.3 ms per word, so the window, not
 	// the post, bounds its cost.
 	NERWindow int `mapstructure:"ner_window"`
-	// NERCache is how many window results are memoized (0 = no cache).
+	// NERCache is how many candidate spans (the capitalized words prose is
+	// asked about) have their result memoized (0 = no cache).
 	NERCache int `mapstructure:"ner_cache"`
 	// Person is what happens to PERSON entities: "mask" records them with
 	// text and canonical "[PERSON]" (the offsets remain), "drop" omits them.
@@ -100,8 +101,8 @@ type Enricher struct {
 	pool  sync.Pool
 }
 
-// New builds the gazetteer and, when NER is on, loads prose's model once
-// (about 1 s and 100 MB).
+// New builds the gazetteer and, when NER is on, loads prose's model (once
+// per process, shared by all Enrichers: about 1 s and 100 MB).
 func New(cfg Config, entries []Entry) (*Enricher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("entity: %w", err)
@@ -113,7 +114,7 @@ func New(cfg Config, entries []Entry) (*Enricher, error) {
 	}
 	e := &Enricher{cfg: cfg, gaz: newGazetteer(entries), ents: entries}
 	if cfg.NER {
-		e.model = prose.ModelFromData("en")
+		e.model = sharedModel()
 		if cfg.NERCache > 0 {
 			e.cache = newNERCache(cfg.NERCache)
 		}
@@ -190,6 +191,12 @@ func (e *Enricher) find(ctx context.Context, s *scratch, text string, dst []post
 	}
 	return dst
 }
+
+// sharedModel is prose's English model, decoded once per process (about
+// 1 s and 100 MB) and shared by every Enricher: it is read-only after
+// loading, so sharing is safe, and a second chain (tests, a re-enrichment
+// run) costs nothing.
+var sharedModel = sync.OnceValue(func() *prose.Model { return prose.ModelFromData("en") })
 
 // runeConv converts increasing byte offsets to rune offsets in one pass.
 type runeConv struct {

@@ -105,17 +105,28 @@ func (e *Enricher) ner(ctx context.Context, s *scratch, text string) []nerSpan {
 		for hi+1 < len(toks) && hi-j < e.cfg.NERWindow && !sentenceStart(hi+1) {
 			hi++
 		}
-		wStart, wEnd := toks[lo].ByteStart, toks[hi].ByteEnd
-		if wEnd < len(text) && strings.IndexByte(".!?", text[wEnd]) >= 0 {
-			wEnd++
-		}
-		rel := e.window(text[wStart:wEnd])
 		candLo, candHi := toks[i].ByteStart, toks[j].ByteEnd
-		for _, r := range rel {
-			st, en := wStart+r.start, wStart+r.end
-			if en <= candLo || st >= candHi {
-				continue // does not touch an unexplained capitalized word
+		key := text[candLo:candHi]
+		rel, ok := e.cache.get(key)
+		if !ok {
+			wStart, wEnd := toks[lo].ByteStart, toks[hi].ByteEnd
+			if wEnd < len(text) && strings.IndexByte(".!?", text[wEnd]) >= 0 {
+				wEnd++
 			}
+			rel = nil
+			for _, r := range e.window(text[wStart:wEnd]) {
+				st, en := wStart+r.start, wStart+r.end
+				if en <= candLo || st >= candHi {
+					continue // does not touch an unexplained capitalized word
+				}
+				// Clip to the candidate span so the result depends on it alone.
+				st, en = max(st, candLo), min(en, candHi)
+				rel = append(rel, relSpan{start: st - candLo, end: en - candLo, label: r.label})
+			}
+			e.cache.put(strings.Clone(key), rel)
+		}
+		for _, r := range rel {
+			st, en := candLo+r.start, candLo+r.end
 			if overlapsGaz(s.gm, st, en) {
 				continue
 			}
@@ -140,13 +151,8 @@ func overlapsGaz(gm []gmatch, st, en int) bool {
 	return i < len(gm) && gm[i].start < en
 }
 
-// window returns the entities prose finds in w, memoized.
+// window returns the entities prose finds in w.
 func (e *Enricher) window(w string) []relSpan {
-	if e.cache != nil {
-		if r, ok := e.cache.get(w); ok {
-			return r
-		}
-	}
 	doc, err := prose.NewDocument(w, prose.UsingModel(e.model), prose.WithSegmentation(false))
 	var rel []relSpan
 	if err == nil {
@@ -163,9 +169,6 @@ func (e *Enricher) window(w string) []relSpan {
 			cursor = en
 			rel = append(rel, relSpan{start: st, end: en, label: label})
 		}
-	}
-	if e.cache != nil {
-		e.cache.put(strings.Clone(w), rel)
 	}
 	return rel
 }
@@ -202,7 +205,10 @@ func locate(w, ent string, cursor int) (int, int, bool) {
 	return start, pos, true
 }
 
-// nerCache memoizes window → entities. It is sharded; a full shard is
+// nerCache memoizes candidate span → entities prose found on it (offsets
+// relative to the span). Keying on the span, not the whole window, trades
+// context sensitivity (the same words get the label prose gave them the
+// first time) for a high hit rate: names recur. It is sharded; a full shard is
 // cleared (cheap, and a hot window is back after one miss).
 type nerCache struct {
 	seed   maphash.Seed
@@ -224,6 +230,9 @@ func newNERCache(size int) *nerCache {
 func (c *nerCache) shard(k string) int { return int(maphash.String(c.seed, k) & 15) }
 
 func (c *nerCache) get(k string) ([]relSpan, bool) {
+	if c == nil {
+		return nil, false
+	}
 	sh := &c.shards[c.shard(k)]
 	sh.Lock()
 	r, ok := sh.m[k]
@@ -232,6 +241,9 @@ func (c *nerCache) get(k string) ([]relSpan, bool) {
 }
 
 func (c *nerCache) put(k string, r []relSpan) {
+	if c == nil {
+		return
+	}
 	sh := &c.shards[c.shard(k)]
 	sh.Lock()
 	if len(sh.m) >= c.per {

@@ -8,6 +8,7 @@ package intent
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -83,12 +84,14 @@ type compiledRule struct {
 
 // Enricher tags intents. It is immutable and safe for concurrent use.
 type Enricher struct {
-	exact    map[string][]int // first word → rules
-	prefixed []int            // rules whose first word is a prefix or _
-	rules    []compiledRule
-	enabled  [len(post.Intents)]bool
-	negators map[string]bool
-	pool     sync.Pool
+	exact      map[string][]int // first word → rules
+	prefixes   map[string][]int // first-word prefix → rules
+	prefixLens []int            // distinct prefix lengths, ascending
+	anyFirst   []int            // rules whose first word is _
+	rules      []compiledRule
+	enabled    [len(post.Intents)]bool
+	negators   map[string]bool
+	pool       sync.Pool
 }
 
 // New compiles the rules.
@@ -96,7 +99,7 @@ func New(cfg Config) (*Enricher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("intent: %w", err)
 	}
-	e := &Enricher{exact: map[string][]int{}, negators: set(negators)}
+	e := &Enricher{exact: map[string][]int{}, prefixes: map[string][]int{}, negators: set(negators)}
 	for i := range e.enabled {
 		e.enabled[i] = true
 		for _, d := range cfg.Disabled {
@@ -127,12 +130,19 @@ func New(cfg Config) (*Enricher, error) {
 		}
 		idx := len(e.rules)
 		e.rules = append(e.rules, cr)
-		if first := cr.words[0]; first.prefix || first.any {
-			e.prefixed = append(e.prefixed, idx)
-		} else {
+		switch first := cr.words[0]; {
+		case first.any:
+			e.anyFirst = append(e.anyFirst, idx)
+		case first.prefix:
+			if _, ok := e.prefixes[first.text]; !ok && !slices.Contains(e.prefixLens, len(first.text)) {
+				e.prefixLens = append(e.prefixLens, len(first.text))
+			}
+			e.prefixes[first.text] = append(e.prefixes[first.text], idx)
+		default:
 			e.exact[first.text] = append(e.exact[first.text], idx)
 		}
 	}
+	slices.Sort(e.prefixLens)
 	e.pool.New = func() any { return &[]tokens.Token{} }
 	return e, nil
 }
@@ -201,7 +211,16 @@ func (e *Enricher) classify(text string, toks []tokens.Token) [len(post.Intents)
 		for _, ri := range e.exact[toks[pos].Text] {
 			e.try(ri, toks, pos, &found)
 		}
-		for _, ri := range e.prefixed {
+		w := toks[pos].Text
+		for _, l := range e.prefixLens {
+			if l > len(w) {
+				break
+			}
+			for _, ri := range e.prefixes[w[:l]] {
+				e.try(ri, toks, pos, &found)
+			}
+		}
+		for _, ri := range e.anyFirst {
 			e.try(ri, toks, pos, &found)
 		}
 	}

@@ -89,6 +89,7 @@ type Enricher struct {
 	m       *linear.Model
 	biasNeg float64
 	biasPos float64
+	char    int
 	pool    sync.Pool
 }
 
@@ -110,6 +111,7 @@ func New(cfg Config, _ enrich.Settings) (*Enricher, error) {
 		return nil, err
 	}
 	e := &Enricher{cfg: cfg, m: m, biasNeg: m.Params["bias_negative"], biasPos: m.Params["bias_positive"]}
+	e.char = int(m.Params["char_ngrams"])
 	e.pool.New = func() any { return new(scratch) }
 	return e, nil
 }
@@ -160,7 +162,7 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 
 // score scores tokens [a, b) of s.doc.
 func (e *Enricher) score(s *scratch, a, b int) post.Sentiment {
-	f := s.doc.Features(a, b, e.m.Bits)
+	f := s.doc.FeaturesChar(a, b, e.m.Bits, e.char)
 	s.doc.Dense(a, b, s.dense[:])
 	e.m.Logits(f, s.dense[:], s.z[:])
 	// The tuned log-prior offsets shift the probabilities themselves, so

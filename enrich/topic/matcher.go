@@ -257,7 +257,7 @@ func (m *Matcher) Match(text, source, lang string) []Hit {
 	if len(s.cands) == 0 {
 		return nil
 	}
-	sort.Slice(s.cands, func(i, j int) bool { return s.cands[i] < s.cands[j] })
+	slices.Sort(s.cands)
 	var hits []Hit
 	var spans []tokSpan
 	for _, ti := range s.cands {
@@ -284,11 +284,11 @@ func toRunes(spans []tokSpan, toks []tokens.Token) []post.Span {
 	for _, sp := range spans {
 		out = append(out, post.Span{Start: toks[sp.lo].Start, End: toks[sp.hi-1].End})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Start != out[j].Start {
-			return out[i].Start < out[j].Start
+	slices.SortFunc(out, func(a, b post.Span) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
 		}
-		return out[i].End < out[j].End
+		return a.End - b.End
 	})
 	j := 0
 	for i, sp := range out {
