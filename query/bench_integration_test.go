@@ -1,0 +1,176 @@
+//go:build integration
+
+package query_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/undertone/undertone/internal/auth"
+	"github.com/undertone/undertone/internal/testenv"
+	"github.com/undertone/undertone/query"
+	"github.com/undertone/undertone/query/querytest"
+)
+
+// TestBenchAPI loads UNDERTONE_BENCH_ROWS (default 10,000,000) generated
+// posts into the database UNDERTONE_BENCH_DB (default bench_query; kept
+// between runs so the load happens once, dropped when
+// UNDERTONE_BENCH_DROP=1) and measures each endpoint's latency through the
+// HTTP API (real TCP, JSON, gzip off, result cache off) under 8 concurrent
+// clients. It runs only with UNDERTONE_LONG=1 (make bench-api).
+func TestBenchAPI(t *testing.T) {
+	if os.Getenv("UNDERTONE_LONG") != "1" {
+		t.Skip("long benchmark: set UNDERTONE_LONG=1 (make bench-api)")
+	}
+	addr := testenv.ClickHouse(t)
+	db := envOr("UNDERTONE_BENCH_DB", "bench_query")
+	rows, _ := strconv.ParseUint(envOr("UNDERTONE_BENCH_ROWS", "10000000"), 10, 64)
+	perEndpoint, _ := strconv.Atoi(envOr("UNDERTONE_BENCH_REQUESTS", "240"))
+	const clients = 8
+
+	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}, MaxOpenConns: 16,
+		Settings: clickhouse.Settings{"max_insert_block_size": 1 << 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx := context.Background()
+	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("UNDERTONE_BENCH_DROP") == "1" {
+		defer conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
+	}
+	if err := applySchema(ctx, conn, db); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := querytest.LoadSynthetic(ctx, conn, db, rows, 1_000_000, func(done uint64) {
+		t.Logf("loaded %d rows (%.0f rows/s)", done, float64(done)/time.Since(start).Seconds())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var have, mentions uint64
+	_ = conn.QueryRow(ctx, "SELECT count() FROM "+db+".posts").Scan(&have)
+	_ = conn.QueryRow(ctx, "SELECT count() FROM "+db+".mentions").Scan(&mentions)
+	t.Logf("posts: %d rows, mentions: %d rows (load phase %s)", have, mentions, time.Since(start).Round(time.Second))
+
+	q, err := query.New(conn, query.Options{Database: db, MinAuthors: 5, MaxRows: 10000, Timeout: 30 * time.Second,
+		ReadOnlySetting: true, Now: func() time.Time { return querytest.SyntheticEnd }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := auth.New(auth.Options{Tokens: []auth.Token{{Name: "bench", SHA256: auth.Hash(itToken), Scopes: []string{"read"}}}})
+	srv, err := query.NewServer(query.ServerOptions{Querier: q, Auth: a, Now: func() time.Time { return querytest.SyntheticEnd }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+
+	rng := rand.New(rand.NewPCG(7, 7))
+	topic := func() string { return querytest.SyntheticTopics[rng.IntN(len(querytest.SyntheticTopics))] }
+	period := func() string { return []string{"7d", "30d", "30d", "90d"}[rng.IntN(4)] }
+	theme := func() string { return []string{"fears", "frustrations", "disappointments", "joys", "desires", "confusion"}[rng.IntN(6)] }
+	filter := func() string {
+		switch rng.IntN(4) {
+		case 0:
+			return "&source=reddit,forum"
+		case 1:
+			return "&lang=en"
+		}
+		return ""
+	}
+	endpoints := []struct {
+		name string
+		gen  func() string
+	}{
+		{"themes", func() string { return "/api/v1/themes?topic=" + topic() + "&period=" + period() + filter() }},
+		{"themes+sentiment", func() string { return "/api/v1/themes?topic=" + topic() + "&period=" + period() + "&sentiment=negative" }},
+		{"trend/day", func() string { return "/api/v1/trend?topic=" + topic() + "&period=" + period() + filter() }},
+		{"trend/week", func() string { return "/api/v1/trend?interval=week&topic=" + topic() + "&period=90d" + filter() }},
+		{"movers/theme", func() string { return "/api/v1/movers?period=" + []string{"7d", "30d"}[rng.IntN(2)] + filter() }},
+		{"movers/entity", func() string { return "/api/v1/movers?by=entity&topic=" + topic() + "&period=" + []string{"7d", "30d"}[rng.IntN(2)] }},
+		{"sov", func() string { return "/api/v1/sov?period=" + period() + filter() }},
+		{"drivers", func() string {
+			return "/api/v1/drivers?topic=" + topic() + "&theme=" + theme() + "&period=" + []string{"7d", "30d"}[rng.IntN(2)]
+		}},
+		{"quotes", func() string {
+			return "/api/v1/quotes?topic=" + topic() + "&theme=" + theme() + "&period=" + []string{"7d", "30d"}[rng.IntN(2)] + "&order=" + []string{"recent", "typical"}[rng.IntN(2)]
+		}},
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, DisableCompression: true}}
+	var report strings.Builder
+	fmt.Fprintf(&report, "\n%d posts, %d concurrent clients, %d requests per endpoint\n%-18s %8s %8s %8s %8s %8s\n", have, clients, perEndpoint, "endpoint", "p50_ms", "p95_ms", "p99_ms", "max_ms", "req/s")
+	for _, ep := range endpoints {
+		urls := make([]string, perEndpoint)
+		for i := range urls {
+			urls[i] = hs.URL + ep.gen()
+		}
+		// Warm-up: one pass of a few requests (first-touch of parts).
+		for _, u := range urls[:clients] {
+			fetch(t, client, u)
+		}
+		lat := make([]time.Duration, perEndpoint)
+		var wg sync.WaitGroup
+		next := make(chan int)
+		began := time.Now()
+		for range clients {
+			wg.Go(func() {
+				for i := range next {
+					s := time.Now()
+					fetch(t, client, urls[i])
+					lat[i] = time.Since(s)
+				}
+			})
+		}
+		for i := range urls {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		wall := time.Since(began)
+		slices.Sort(lat)
+		pc := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+		fmt.Fprintf(&report, "%-18s %8.1f %8.1f %8.1f %8.1f %8.1f\n", ep.name, pc(0.50), pc(0.95), pc(0.99), pc(1), float64(perEndpoint)/wall.Seconds())
+	}
+	t.Log(report.String())
+	if out := os.Getenv("UNDERTONE_BENCH_OUT"); out != "" {
+		_ = os.WriteFile(out, []byte(report.String()), 0o644)
+	}
+}
+
+func fetch(t *testing.T, c *http.Client, u string) {
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.Header.Set("Authorization", "Bearer "+itToken)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("%s: %d %s", u, resp.StatusCode, b)
+	}
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

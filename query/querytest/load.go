@@ -1,0 +1,102 @@
+package querytest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// SyntheticTopics are the topic ids LoadSynthetic generates; the first
+// ones are the largest.
+var SyntheticTopics = func() []string {
+	var ts []string
+	for i := 1; i <= 12; i++ {
+		ts = append(ts, fmt.Sprintf("brand-%02d", i))
+	}
+	return ts
+}()
+
+// SyntheticEnd is the last instant of LoadSynthetic's data: 90 days end
+// here.
+var SyntheticEnd = time.Date(2026, 3, 31, 23, 59, 59, 0, time.UTC)
+
+var vocab = strings.Fields(`battery screen camera price support shipping update charger warranty refund
+delivery quality design sound speed storage signal software display keyboard
+broken amazing terrible love hate worried scared excited happy angry
+slow fast cheap expensive reliable crashes overheats drains smooth bright
+waiting hoping wish confused unclear surprised disappointed regret return replace
+store service staff manager online order package night morning weekend`)
+
+var entityNames = strings.Fields(`Battery Screen Camera Price Support Shipping Update App Charger Warranty
+Store Delivery Design Sound Storage Signal Software Display Keyboard Refund`)
+
+func quoteList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = "'" + s + "'"
+	}
+	return "[" + strings.Join(q, ",") + "]"
+}
+
+// loadSQL generates posts server-side from numbers(): 5 sources, 3
+// languages, 12 topics with skewed volume, 200,000 authors, themes and
+// entities drawn per post, sentiment quantized to 2^-16, 8-15 word texts.
+// The grain arrays follow the store writer's layout (see Insert).
+func loadSQL(db string) string {
+	topicIdx := "[1,1,1,1,2,2,2,3,3,4,5,6,7,8,9,10,11,12]"
+	return `INSERT INTO ` + db + `.posts (post_id, id, source, created_at, ingested_at, lang, author_pseudonym, author_key_id, text, sentiment, sentiment_label,
+ themes, entity_canonical, entity_type, topic_ids, topic_sentiments, topic_themes,
+ m_topic, m_theme, m_sentiment, e_topic, e_entity, e_type, e_sentiment, src_topic, src_partition, src_offset)
+SELECT post_id, post_id, source, created_at, created_at, lang, author, 'k1', text, s,
+ multiIf(s < -0.2, 'negative', s > 0.2, 'positive', 'neutral'),
+ th, ents, arrayMap(x -> 'PRODUCT', ents), [t], [s], [th],
+ arrayConcat(['', t], arrayMap(x -> '', th), arrayMap(x -> t, th)),
+ arrayConcat(['', ''], th, th),
+ arrayMap(x -> s, range(2 + 2 * length(th))),
+ arrayConcat(arrayMap(x -> '', ents), arrayMap(x -> t, ents)),
+ arrayConcat(ents, ents),
+ arrayMap(x -> 'PRODUCT', range(2 * length(ents))),
+ arrayMap(x -> s, range(2 * length(ents))),
+ 'bench', toInt32(0), toInt64(number)
+FROM (
+ SELECT number,
+  concat('b', toString(number)) AS post_id,
+  ['reddit','forum','appstore','twitter','reviews'][(intHash64(number) % 5) + 1] AS source,
+  toDateTime(@end, 'UTC') - (intHash64(number * 7) % (90 * 86400)) AS created_at,
+  ['en','en','en','de','fr'][(intHash64(number * 11) % 5) + 1] AS lang,
+  concat('a', toString(intHash64(number * 13) % 200000)) AS author,
+  ` + quoteList(SyntheticTopics) + `[` + topicIdx + `[(intHash64(number * 3) % 18) + 1]] AS t,
+  arrayFilter((x, i) -> (intHash64(number * 17 + i) % 100) < 15, ['fears','frustrations','disappointments','joys','desires','confusion'], [1,2,3,4,5,6]) AS th,
+  toFloat32((toInt64(intHash64(number * 19) % 131073) - 65536) / 65536) AS s,
+  arrayFilter((x, i) -> (intHash64(number * 23 + i) % 100) < 8, ` + quoteList(entityNames) + `, range(20)) AS ents,
+  arrayStringConcat(arrayMap(i -> ` + quoteList(vocab) + `[(intHash64(number * 29 + i) % ` + fmt.Sprint(len(vocab)) + `) + 1], range(8 + number % 8)), ' ') AS text
+ FROM numbers(@start, @n)
+)`
+}
+
+// LoadSynthetic inserts n generated posts into db.posts in chunks (the
+// materialized views fill mentions and the aggregates). It skips the rows
+// already there (by count), so an interrupted load resumes. progress, if
+// not nil, is called after each chunk.
+func LoadSynthetic(ctx context.Context, conn driver.Conn, db string, n, chunk uint64, progress func(done uint64)) error {
+	var have uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+".posts").Scan(&have); err != nil {
+		return fmt.Errorf("querytest: count: %w", err)
+	}
+	sql := loadSQL(db)
+	for start := have; start < n; start += chunk {
+		size := min(chunk, n-start)
+		if err := conn.Exec(ctx, sql, clickhouse.Named("start", start), clickhouse.Named("n", size),
+			clickhouse.Named("end", SyntheticEnd.Format(time.DateTime))); err != nil {
+			return fmt.Errorf("querytest: load rows %d..%d: %w", start, start+size, err)
+		}
+		if progress != nil {
+			progress(start + size)
+		}
+	}
+	return nil
+}
