@@ -84,7 +84,9 @@ func TestBenchAPI(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	topic := func() string { return querytest.SyntheticTopics[rng.IntN(len(querytest.SyntheticTopics))] }
 	period := func() string { return []string{"7d", "30d", "30d", "90d"}[rng.IntN(4)] }
-	theme := func() string { return []string{"fears", "frustrations", "disappointments", "joys", "desires", "confusion"}[rng.IntN(6)] }
+	theme := func() string {
+		return []string{"fears", "frustrations", "disappointments", "joys", "desires", "confusion"}[rng.IntN(6)]
+	}
 	filter := func() string {
 		switch rng.IntN(4) {
 		case 0:
@@ -99,11 +101,15 @@ func TestBenchAPI(t *testing.T) {
 		gen  func() string
 	}{
 		{"themes", func() string { return "/api/v1/themes?topic=" + topic() + "&period=" + period() + filter() }},
-		{"themes+sentiment", func() string { return "/api/v1/themes?topic=" + topic() + "&period=" + period() + "&sentiment=negative" }},
+		{"themes+sentiment", func() string {
+			return "/api/v1/themes?topic=" + topic() + "&period=" + period() + "&sentiment=negative"
+		}},
 		{"trend/day", func() string { return "/api/v1/trend?topic=" + topic() + "&period=" + period() + filter() }},
 		{"trend/week", func() string { return "/api/v1/trend?interval=week&topic=" + topic() + "&period=90d" + filter() }},
 		{"movers/theme", func() string { return "/api/v1/movers?period=" + []string{"7d", "30d"}[rng.IntN(2)] + filter() }},
-		{"movers/entity", func() string { return "/api/v1/movers?by=entity&topic=" + topic() + "&period=" + []string{"7d", "30d"}[rng.IntN(2)] }},
+		{"movers/entity", func() string {
+			return "/api/v1/movers?by=entity&topic=" + topic() + "&period=" + []string{"7d", "30d"}[rng.IntN(2)]
+		}},
 		{"sov", func() string { return "/api/v1/sov?period=" + period() + filter() }},
 		{"drivers", func() string {
 			return "/api/v1/drivers?topic=" + topic() + "&theme=" + theme() + "&period=" + []string{"7d", "30d"}[rng.IntN(2)]
