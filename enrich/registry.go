@@ -86,9 +86,23 @@ func (r *Registry) Config(name string, settings map[string]any) (Config, error) 
 // enricher's config still fails at startup. Build loads every model once;
 // the returned Chain is safe for concurrent use.
 func (r *Registry) Build(names []string, settings map[string]map[string]any, set Settings) (*Chain, error) {
+	inChain := map[string]bool{}
+	for _, n := range names {
+		inChain[n] = true
+	}
+	others := make([]string, 0, len(settings))
 	for n := range settings {
 		if _, ok := r.factories[n]; !ok {
 			return nil, fmt.Errorf("enrich.enrichers.%s: unknown enricher, known: %s", n, strings.Join(r.Names(), ", "))
+		}
+		if !inChain[n] {
+			others = append(others, n)
+		}
+	}
+	sort.Strings(others)
+	for _, n := range others {
+		if _, err := r.Config(n, settings[n]); err != nil {
+			return nil, err
 		}
 	}
 	seen := map[string]bool{}
