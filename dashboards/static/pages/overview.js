@@ -10,6 +10,7 @@ import { moversTable, settle } from './common.js';
 
 // Mix order runs from the darkest themes to the brightest.
 const MIX_ORDER = ['fears', 'frustrations', 'disappointments', 'confusion', 'desires', 'joys'];
+const MAX_LINES = 8;
 
 export async function render(root, s, ctx) {
   const { signal } = ctx;
@@ -35,10 +36,21 @@ export async function render(root, s, ctx) {
   const week = { ...s, period: '7d' };
   delete week.from; delete week.to;
   const moversP = api.movers(week, {}, { signal });
-  const [sovR, ...trends] = await settle([api.sov(s, ids, { signal }), ...ids.map((id) => api.trend(s, id, { signal }))]);
+  // Share of voice (one call, every topic) ranks the topics; the lines show
+  // the largest eight: one trend call each, and eight is as many as the
+  // colour-blind-safe palette tells apart.
+  const [sovR] = await settle([api.sov(s, [], { signal })]);
+  const known = new Set(ids);
+  if (sovR.ok) sovR.value = sovR.value.filter((r) => known.has(r.topic)).sort((a, b) => b.posts - a.posts);
+  const lineIds = (sovR.ok && sovR.value.length ? sovR.value.map((r) => r.topic) : ids).slice(0, MAX_LINES);
+  if (ids.length > MAX_LINES) {
+    const note = `The ${MAX_LINES} largest topics by volume; use Compare for the others.`;
+    for (const el of [volEl, sentEl]) el.parentElement.querySelector('.hint').textContent = note;
+  }
+  const trends = await settle(lineIds.map((id) => api.trend(s, id, { signal })));
 
   // Volume and sentiment lines share the bucket axis.
-  const okTrends = trends.map((r, i) => ({ id: ids[i], r })).filter((x) => x.r.ok && x.r.value.length);
+  const okTrends = trends.map((r, i) => ({ id: lineIds[i], r })).filter((x) => x.r.ok && x.r.value.length);
   if (!okTrends.length) {
     const err = trends.find((r) => !r.ok);
     if (err) { failed(volEl, err.error); failed(sentEl, err.error); } else { empty(volEl); empty(sentEl); }
