@@ -385,8 +385,50 @@ func walkUI(t *testing.T, base, token string, topic string) map[string][]apiTimi
 	b.screenshot("overview-phone")
 	b.takeTimings()
 
-	// Keyboard: the skip link is the first tab stop.
+	// Dark mode: the toggle re-renders the charts with the dark theme.
 	b.run(chromedp.EmulateViewport(1366, 900))
+	b.navigate(base + "/compare")
+	b.run(chromedp.Click(chromedp.ID("theme-toggle")))
+	b.waitReady()
+	if theme := eval[string](b, `document.documentElement.dataset.theme`); theme != "dark" {
+		t.Errorf("dark mode toggle: theme %q", theme)
+	}
+	b.expectCharts("compare (dark)", "chart-sov", "chart-profiles")
+	b.noErrorStates("compare (dark)")
+	b.screenshot("compare-dark")
+	b.run(chromedp.Click(chromedp.ID("theme-toggle")))
+	b.waitReady()
+	b.takeTimings()
+
+	// The pure modules: URL state round trip and CSV escaping.
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	static := eval[string](b, `document.querySelector('meta[name="undertone-static"]').content`)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](fmt.Sprintf(`Promise.all([import(%q), import(%q)]).then(([st, ui]) => {
+	  const s = st.parse('?period=custom&from=2026-01-01&to=2026-01-31&topics=a,b&themes=fears,bogus&sentiment=nope');
+	  return [
+	    st.query(s),
+	    st.query(st.parse('?period=30d&interval=day')),
+	    st.href('/topic', st.parse('?period=7d'), { topic: 'x', theme: 'joys' }),
+	    ui.toCSV([{ label: 'a', key: 'a' }, { label: 'b,c', key: 'b' }], [{ a: 'say "hi"', b: 'x\ny' }, { a: 1, b: null }]),
+	  ];
+	})`, static+"/state.js", static+"/ui.js"), chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("module checks: %v", err)
+	}
+	want := []string{
+		"?period=custom&from=2026-01-01&to=2026-01-31&topics=a%2Cb&themes=fears",
+		"",
+		"/topic?period=7d&topic=x&theme=joys",
+		"a,\"b,c\"\r\n\"say \"\"hi\"\"\",\"x\ny\"\r\n1,\r\n",
+	}
+	for i := range want {
+		if i >= len(got) || got[i] != want[i] {
+			t.Errorf("module check %d: got %q, want %q", i, got, want[i])
+		}
+	}
+
+	// Keyboard: the skip link is the first tab stop.
 	b.navigate(base + "/")
 	b.run(chromedp.KeyEvent("\t"))
 	if focused := eval[string](b, `document.activeElement.className`); focused != "skip" {

@@ -69,7 +69,7 @@ export async function render(root, s, ctx) {
       chart(ready(sovEl), {
         tooltip: { trigger: 'item', confine: true },
         legend: { show: false },
-        series: [{ type: 'pie', name: 'Share of voice', radius: ['35%', '70%'], label: { formatter: '{b}\n{d}%' },
+        series: [{ type: 'pie', name: 'Share of voice', radius: ['35%', '70%'], label: { formatter: '{b}\n{d}%', lineHeight: 16 },
           data: sovRows.map((r, i) => ({ name: name(r.topic), value: r.posts, itemStyle: { color: OKABE_ITO[i] } })) }],
       }, { description: 'Share of voice: ' + sovRows.map((r) => `${name(r.topic)} ${fmt.pct(r.share)}`).join(', ') });
       chart(ready(sentEl), {

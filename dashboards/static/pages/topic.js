@@ -169,7 +169,7 @@ function mixChart(el, r, what, topicName) {
     legend: { show: false },
     series: [{
       name: what, type: 'pie', radius: ['40%', '70%'], avoidLabelOverlap: true,
-      label: { formatter: '{b}\n{d}%' },
+      label: { formatter: '{b}\n{d}%', lineHeight: 16 },
       data: rows.map((x) => ({ name: x.key || 'unknown', value: x.posts })),
     }],
   }, { description: `Posts by ${what} for ${topicName}` });
