@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -135,8 +134,8 @@ func derive(key []byte, label string) []byte {
 // Decode parses one raw record strictly: valid UTF-8, one JSON object, only
 // schema v1 fields with the right types, schema_version 1 or absent. It
 // does not check required fields (Validate does). The error is a
-// *RejectError. Field names match case-insensitively (encoding/json);
-// when a key repeats, the last value wins.
+// *RejectError. Field names match exactly (case-sensitive); when a key
+// repeats, the last value wins.
 func (p *Preparer) Decode(raw []byte) (post.Post, error) {
 	return decode(raw, p.cfg.MaxRecordBytes)
 }
@@ -153,7 +152,7 @@ func decode(raw []byte, maxRecord int) (post.Post, error) {
 	if !utf8.Valid(raw) {
 		return p, reject(ReasonInvalidUTF8, "", "record is not valid UTF-8")
 	}
-	trimmed := bytes.TrimSpace(raw)
+	trimmed := bytes.Trim(raw, " \t\r\n") // JSON white space only
 	if len(trimmed) == 0 {
 		return p, reject(ReasonMalformedJSON, "", "empty record")
 	}
@@ -163,16 +162,9 @@ func decode(raw []byte, maxRecord int) (post.Post, error) {
 		}
 		return p, reject(ReasonMalformedJSON, "", "not a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		return post.Post{}, classifyDecodeError(trimmed, err)
-	}
-	if dec.More() {
-		return post.Post{}, reject(ReasonMalformedJSON, "", "data after the JSON object")
-	}
-	if _, err := dec.Token(); err == nil {
-		return post.Post{}, reject(ReasonMalformedJSON, "", "data after the JSON object")
+	p, rerr := decodeObject(trimmed)
+	if rerr != nil {
+		return post.Post{}, rerr
 	}
 	if p.SchemaVersion != 0 && p.SchemaVersion != post.SchemaVersion {
 		return post.Post{}, reject(ReasonUnsupportedSchemaVersion, "schema_version", fmt.Sprintf("got %d, this build accepts 1", p.SchemaVersion))
@@ -180,66 +172,8 @@ func decode(raw []byte, maxRecord int) (post.Post, error) {
 	return p, nil
 }
 
-var knownFields = []string{"schema_version", "id", "source", "text", "created_at", "lang", "author", "url", "meta"}
-
-// classifyDecodeError maps an encoding/json error to a RejectError. It
-// runs only on bad records, so it may re-parse.
-func classifyDecodeError(raw []byte, err error) *RejectError {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	var perr *time.ParseError
-	switch {
-	case errors.As(err, &syn):
-		return reject(ReasonMalformedJSON, "", fmt.Sprintf("syntax error at byte %d", syn.Offset))
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return reject(ReasonMalformedJSON, "", "truncated JSON")
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			return reject(ReasonNotObject, "", "want a JSON object")
-		}
-		if strings.HasPrefix(field, "meta") {
-			return reject(ReasonWrongType, "meta", "want a flat object of strings")
-		}
-		if field == "schema_version" && strings.HasPrefix(typ.Value, "number") {
-			return reject(ReasonUnsupportedSchemaVersion, field, "want the integer 1")
-		}
-		return reject(ReasonWrongType, field, "got JSON "+typ.Value+", want "+wantType(field))
-	case errors.As(err, &perr):
-		return reject(ReasonInvalidCreatedAt, "created_at", "want an RFC 3339 timestamp such as 2025-03-01T12:00:00Z")
-	}
-	// Unknown field: encoding/json has no typed error for it; find the key.
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) == nil {
-		for k := range m {
-			if !slices.ContainsFunc(knownFields, func(f string) bool { return strings.EqualFold(f, k) }) {
-				return reject(ReasonUnknownField, k, "schema v1 fields are: "+strings.Join(knownFields, ", "))
-			}
-		}
-		if v, ok := m["created_at"]; ok {
-			var s string
-			if json.Unmarshal(v, &s) == nil {
-				return reject(ReasonInvalidCreatedAt, "created_at", "want an RFC 3339 timestamp such as 2025-03-01T12:00:00Z")
-			}
-			return reject(ReasonWrongType, "created_at", "want an RFC 3339 string")
-		}
-	} else if !json.Valid(raw) {
-		return reject(ReasonMalformedJSON, "", "not well-formed JSON")
-	}
-	return reject(ReasonMalformedJSON, "", "cannot decode record")
-}
-
-func wantType(field string) string {
-	switch field {
-	case "schema_version":
-		return "the integer 1"
-	case "created_at":
-		return "an RFC 3339 string"
-	case "meta":
-		return "a flat object of strings"
-	}
-	return "a string"
-}
+// knownFieldList names the schema v1 fields, for rejection details.
+const knownFieldList = "schema_version, id, source, text, created_at, lang, author, url, meta"
 
 // Prepare turns one raw record into a clean post: Decode, then
 // PreparePost. Errors are *RejectError; raw is not retained.
