@@ -33,6 +33,13 @@ func newTrainCmd() *cobra.Command {
 	f.Float64Var(&o.SentLR, "sentiment-lr", o.SentLR, "AdaGrad learning rate (sentiment)")
 	f.Float64Var(&o.EmoL2, "emotion-l2", o.EmoL2, "L2 penalty (emotion)")
 	f.Float64Var(&o.SentL2, "sentiment-l2", o.SentL2, "L2 penalty (sentiment)")
+	f.IntVar(&o.EmoChar, "emotion-char", o.EmoChar, "longest character n-gram, 0 for none (emotion)")
+	f.IntVar(&o.SentChar, "sentiment-char", o.SentChar, "longest character n-gram, 0 for none (sentiment)")
+	f.Float64Var(&o.EmoPosWeight, "emotion-pos-weight", o.EmoPosWeight, "weigh positives by (neg/pos)^x per label (emotion)")
+	f.Float64Var(&o.SentGoEmotions, "sentiment-goemotions", o.SentGoEmotions, "weight of GoEmotions texts mapped to polarity in sentiment training (0: off)")
+	f.Float64Var(&o.SentSemEval, "sentiment-semeval", o.SentSemEval, "weight of SemEval-2018 E-c tweets mapped to polarity in sentiment training (0: off)")
+	f.BoolVar(&o.SentStack, "sentiment-stack", o.SentStack, "feed emotion probabilities to the sentiment model")
+	f.IntVar(&o.EmoAvgFrom, "emotion-avg-from", o.EmoAvgFrom, "average emotion weights over epochs from this one on (-1: off)")
 	f.Float64Var(&o.WeightSemEval, "weight-semeval", o.WeightSemEval, "example weight of SemEval-2018 E-c tweets")
 	f.Float64Var(&o.WeightTweetEval, "weight-tweeteval", o.WeightTweetEval, "example weight of TweetEval tweets")
 	return cmd

@@ -184,3 +184,12 @@ func BenchmarkTokenizeFeatures(b *testing.B) {
 		d.Dense(0, len(d.Tokens), dense[:])
 	}
 }
+
+func TestEntities(t *testing.T) {
+	var d textfeat.Doc
+	d.Tokenize("fish &amp; chips &lt;3")
+	got := norms(&d)
+	if len(got) != 3 || got[2] != "<3" {
+		t.Fatalf("tokens %q", got)
+	}
+}

@@ -200,6 +200,21 @@ func (d *Doc) Tokenize(text string) {
 				ri += int32(n)
 				continue
 			}
+			if c == '&' {
+				// HTML entities left in scraped text: &lt;3 is a heart,
+				// the others are dropped.
+				if n := entityLen(text[i:]); n > 0 {
+					if text[i+1] == 'l' && i+n < len(text) && text[i+n] == '3' {
+						d.push("<3", ri, ri+int32(n+1), FlagEmoji, 1)
+						i += n + 1
+						ri += int32(n + 1)
+						continue
+					}
+					i += n
+					ri += int32(n)
+					continue
+				}
+			}
 			switch c {
 			case '.':
 				j := i
@@ -445,4 +460,14 @@ func (d *Doc) markNegation() {
 func isNT(b []byte) bool {
 	n := len(b)
 	return n > 3 && b[n-1] == 't' && b[n-2] == '\'' && b[n-3] == 'n'
+}
+
+// entityLen returns the length of an HTML entity at the start of s, or 0.
+func entityLen(s string) int {
+	for _, e := range [...]string{"&amp;", "&lt;", "&gt;", "&quot;", "&#39;", "&apos;", "&nbsp;"} {
+		if len(s) >= len(e) && s[:len(e)] == e {
+			return len(e)
+		}
+	}
+	return 0
 }

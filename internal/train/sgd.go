@@ -10,14 +10,15 @@ import (
 // vec is one featurized text.
 type vec struct {
 	f []uint32
-	d [textfeat.NumDense]float32
+	d []float32
 }
 
-func featurize(doc *textfeat.Doc, text string, bits uint) vec {
+func featurize(doc *textfeat.Doc, text string, bits uint, char int) vec {
 	doc.Tokenize(text)
 	var v vec
-	v.f = append([]uint32(nil), doc.Features(0, len(doc.Tokens), bits)...)
-	doc.Dense(0, len(doc.Tokens), v.d[:])
+	v.f = append([]uint32(nil), doc.FeaturesChar(0, len(doc.Tokens), bits, char)...)
+	v.d = make([]float32, textfeat.NumDense)
+	doc.Dense(0, len(doc.Tokens), v.d)
 	return v
 }
 
@@ -30,14 +31,16 @@ type weights struct {
 	b, gb      []float32
 	lr, l2     float32
 	denseScale float32
+	// avgFrom >= 0 averages the weights of epochs avgFrom.. (Polyak).
+	avgFrom int
 }
 
-func newWeights(bits uint, n int, lr, l2 float64) *weights {
+func newWeights(bits uint, n, nd int, lr, l2 float64) *weights {
 	size := (1 << bits) * n
 	return &weights{
-		n: n, bits: bits, lr: float32(lr), l2: float32(l2), denseScale: 1,
+		n: n, bits: bits, lr: float32(lr), l2: float32(l2), denseScale: 1, avgFrom: -1,
 		w: make([]float32, size), gw: make([]float32, size),
-		d: make([]float32, textfeat.NumDense*n), gd: make([]float32, textfeat.NumDense*n),
+		d: make([]float32, nd*n), gd: make([]float32, nd*n),
 		b: make([]float32, n), gb: make([]float32, n),
 	}
 }
@@ -115,7 +118,51 @@ func sigmoid32(z float32) float32 { return 1 / (1 + float32(math.Exp(float64(-z)
 
 // trainSigmoid trains independent logistic outputs; y values that are
 // unknown contribute no gradient. sw weighs each example.
-func trainSigmoid(m *weights, xs []vec, ys [][]int8, sw []float32, epochs int, seed uint64) {
+// average accumulates the current weights into sum (epoch averaging).
+type average struct {
+	w, d, b []float32
+	n       int
+}
+
+func (a *average) add(m *weights) {
+	if a.w == nil {
+		a.w, a.d, a.b = make([]float32, len(m.w)), make([]float32, len(m.d)), make([]float32, len(m.b))
+	}
+	for i, v := range m.w {
+		a.w[i] += v
+	}
+	for i, v := range m.d {
+		a.d[i] += v
+	}
+	for i, v := range m.b {
+		a.b[i] += v
+	}
+	a.n++
+}
+
+func (a *average) apply(m *weights) {
+	if a.n == 0 {
+		return
+	}
+	inv := 1 / float32(a.n)
+	for i := range m.w {
+		m.w[i] = a.w[i] * inv
+	}
+	for i := range m.d {
+		m.d[i] = a.d[i] * inv
+	}
+	for i := range m.b {
+		m.b[i] = a.b[i] * inv
+	}
+}
+
+func trainSigmoid(m *weights, xs []vec, ys [][]int8, sw, pw []float32, epochs int, seed uint64) {
+	var avg average
+	defer func() {
+		if m.avgFrom >= 0 {
+			avg.apply(m)
+		}
+	}()
 	idx := make([]int, len(xs))
 	for i := range idx {
 		idx[i] = i
@@ -133,11 +180,17 @@ func trainSigmoid(m *weights, xs []vec, ys [][]int8, sw []float32, epochs int, s
 					g[k] = 0
 				case pos:
 					g[k] = (sigmoid32(z[k]) - 1) * sw[i]
+					if pw != nil {
+						g[k] *= pw[k]
+					}
 				default:
 					g[k] = sigmoid32(z[k]) * sw[i]
 				}
 			}
 			m.update(&xs[i], g)
+		}
+		if m.avgFrom >= 0 && ep >= m.avgFrom {
+			avg.add(m)
 		}
 	}
 }

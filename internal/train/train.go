@@ -33,6 +33,20 @@ type Options struct {
 	EmoEpochs, SentEpochs int
 	EmoLR, SentLR         float64
 	EmoL2, SentL2         float64
+	// EmoChar and SentChar are the longest character n-gram (0: none).
+	EmoChar, SentChar int
+	// EmoPosWeight > 0 weighs positive examples of label k by
+	// (neg_k/pos_k)^EmoPosWeight.
+	EmoPosWeight float64
+	// EmoAvgFrom >= 0 averages the emotion weights over epochs EmoAvgFrom..
+	EmoAvgFrom int
+	// SentGoEmotions and SentSemEval weigh extra sentiment examples derived
+	// from the emotion data sets (0: not used): texts whose labels are all
+	// positive (or all negative, or neutral) emotions.
+	SentGoEmotions, SentSemEval float64
+	// SentStack feeds the emotion model's probabilities to the sentiment
+	// model as dense features (the emotion model is trained first).
+	SentStack bool
 	// Source weights for emotion training examples.
 	WeightSemEval, WeightTweetEval float64
 }
@@ -42,10 +56,11 @@ func DefaultOptions() Options {
 	return Options{
 		DataDir: "../shared/data", Seed: 20260428,
 		EmoBits: 18, SentBits: 18,
-		EmoEpochs: 6, SentEpochs: 6,
-		EmoLR: 0.2, SentLR: 0.1,
+		EmoChar: 4, SentChar: 4,
+		EmoEpochs: 10, SentEpochs: 6,
+		EmoLR: 0.1, SentLR: 0.1,
 		EmoL2: 1e-5, SentL2: 1e-4,
-		WeightSemEval: 1, WeightTweetEval: 1,
+		WeightSemEval: 1, WeightTweetEval: 1, EmoAvgFrom: -1,
 	}
 }
 
@@ -54,21 +69,28 @@ func Run(o Options) error {
 	if o.Report == nil {
 		o.Report = io.Discard
 	}
-	if o.Only == "" || o.Only == "sentiment" {
-		m, err := trainSentiment(o)
-		if err != nil {
-			return err
-		}
-		if err := save(m, o.SentimentOut); err != nil {
-			return err
-		}
-	}
-	if o.Only == "" || o.Only == "emotion" {
+	var emo *linear.Model
+	if o.Only == "" || o.Only == "emotion" || o.SentStack {
 		m, err := trainEmotion(o)
 		if err != nil {
 			return err
 		}
-		if err := save(m, o.EmotionOut); err != nil {
+		if o.Only != "sentiment" {
+			if err := save(m, o.EmotionOut); err != nil {
+				return err
+			}
+		}
+		emo = m
+	}
+	if o.Only == "" || o.Only == "sentiment" {
+		if !o.SentStack {
+			emo = nil
+		}
+		m, err := trainSentiment(o, emo)
+		if err != nil {
+			return err
+		}
+		if err := save(m, o.SentimentOut); err != nil {
 			return err
 		}
 	}
@@ -104,11 +126,11 @@ func digest(m *linear.Model) string {
 	return fmt.Sprintf("%08x", h.Sum32())
 }
 
-func featurizeAll(items []Item, bits uint) []vec {
+func featurizeAll(items []Item, bits uint, char int) []vec {
 	var doc textfeat.Doc
 	out := make([]vec, len(items))
 	for i, it := range items {
-		out[i] = featurize(&doc, it.Text, bits)
+		out[i] = featurize(&doc, it.Text, bits, char)
 	}
 	return out
 }
@@ -118,7 +140,7 @@ func logitsOf(m *linear.Model, xs []vec) [][]float32 {
 	out := make([][]float32, len(xs))
 	for i := range xs {
 		out[i] = make([]float32, m.NOut())
-		m.Logits(xs[i].f, xs[i].d[:], out[i])
+		m.Logits(xs[i].f, xs[i].d, out[i])
 	}
 	return out
 }
@@ -170,19 +192,37 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	fmt.Fprintf(o.Report, "emotion training: %d texts (GoEmotions train %d, SemEval-2018 E-c train+dev %d, TweetEval train %d, after removing %d dev duplicates)\n",
 		len(items), len(goTrain), len(ecTrain)+len(ecDev), len(teTrain),
 		len(goTrain)+len(ecTrain)+len(ecDev)+len(teTrain)-len(items))
-	xs := featurizeAll(items, o.EmoBits)
+	xs := featurizeAll(items, o.EmoBits, o.EmoChar)
 	ys := make([][]int8, len(items))
 	for i := range items {
 		ys[i] = items[i].Y
 	}
 	nl := len(post.Emotions)
-	w := newWeights(o.EmoBits, nl, o.EmoLR, o.EmoL2)
-	trainSigmoid(w, xs, ys, sw, o.EmoEpochs, o.Seed)
+	w := newWeights(o.EmoBits, nl, textfeat.NumDense, o.EmoLR, o.EmoL2)
+	w.avgFrom = o.EmoAvgFrom
+	var pw []float32
+	if o.EmoPosWeight > 0 {
+		pw = make([]float32, nl)
+		for k := range nl {
+			p, n := 0, 0
+			for i := range ys {
+				switch ys[i][k] {
+				case pos:
+					p++
+				case neg:
+					n++
+				}
+			}
+			pw[k] = float32(math.Pow(float64(n)/float64(max(p, 1)), o.EmoPosWeight))
+		}
+	}
+	trainSigmoid(w, xs, ys, sw, pw, o.EmoEpochs, o.Seed)
 	meta := linear.Meta{
-		Name: "emotion", Bits: o.EmoBits, Outputs: post.Emotions[:], Dense: textfeat.NumDense, Kind: "sigmoid",
+		Params: map[string]float64{"char_ngrams": float64(o.EmoChar)},
+		Name:   "emotion", Bits: o.EmoBits, Outputs: post.Emotions[:], Dense: textfeat.NumDense, Kind: "sigmoid",
 		Train: map[string]any{"epochs": o.EmoEpochs, "lr": o.EmoLR, "l2": o.EmoL2, "seed": o.Seed,
 			"weight_semeval": o.WeightSemEval, "weight_tweeteval": o.WeightTweetEval, "texts": len(items),
-			"lexicon": textfeat.LexiconVersion},
+			"lexicon": textfeat.LexiconVersion, "char_ngrams": o.EmoChar},
 	}
 	m, err := linear.New(meta, w.w, w.d, w.b)
 	if err != nil {
@@ -190,7 +230,7 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	}
 
 	// Calibration (Platt per label) on GoEmotions dev.
-	devX := featurizeAll(goDev, o.EmoBits)
+	devX := featurizeAll(goDev, o.EmoBits, o.EmoChar)
 	devZ := logitsOf(m, devX)
 	gold := make([][]bool, len(goDev))
 	for i, it := range goDev {
@@ -264,7 +304,7 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	ekF1P := multiF1(ekProb, ekGold, len(post.Ekman), all)
 
 	// TweetEval: argmax over anger/joy/optimism/sadness.
-	teX := featurizeAll(teVal, o.EmoBits)
+	teX := featurizeAll(teVal, o.EmoBits, o.EmoChar)
 	teZ := logitsOf(m, teX)
 	var tePred, teGold []int
 	for i, it := range teVal {
@@ -357,7 +397,21 @@ func toEkman(labels [][]bool) [][]bool {
 	return out
 }
 
-func trainSentiment(o Options) (*linear.Model, error) {
+// stack appends the emotion model's calibrated probabilities to each
+// vector's dense features.
+func stack(emo *linear.Model, items []Item, xs []vec, char int) {
+	var doc textfeat.Doc
+	z := make([]float32, emo.NOut())
+	for i, it := range items {
+		v := featurize(&doc, it.Text, emo.Bits, char)
+		emo.Logits(v.f, v.d, z)
+		for k := range z {
+			xs[i].d = append(xs[i].d, float32(emo.Prob(k, z[k])))
+		}
+	}
+}
+
+func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 	var items []Item
 	for _, name := range []string{"twitter-2013train-A", "twitter-2013dev-A", "twitter-2015train-A", "twitter-2016train-A", "twitter-2016dev-A"} {
 		s, err := LoadSentiment(o.DataDir, name)
@@ -376,23 +430,62 @@ func trainSentiment(o Options) (*linear.Model, error) {
 	}
 	n0 := len(items)
 	items = dedup(items, held)
+	nDup := n0 - len(items)
+	srcW := make([]float32, len(items))
+	for i := range srcW {
+		srcW[i] = 1
+	}
+	for _, x := range []struct {
+		w    float64
+		load func() ([]Item, error)
+	}{
+		{o.SentGoEmotions, func() ([]Item, error) { return LoadGoEmotions(o.DataDir, "train") }},
+		{o.SentSemEval, func() ([]Item, error) {
+			a, err := LoadSemEvalEc(o.DataDir, "train")
+			if err != nil {
+				return nil, err
+			}
+			b, err := LoadSemEvalEc(o.DataDir, "dev")
+			return append(a, b...), err
+		}},
+	} {
+		if x.w <= 0 {
+			continue
+		}
+		em, err := x.load()
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range dedup(em, held) {
+			if c := polarityOf(it.Y); c >= 0 {
+				items = append(items, Item{Text: it.Text, Y: []int8{int8(c)}, Source: it.Source})
+				srcW = append(srcW, float32(x.w))
+			}
+		}
+	}
 	var cnt [3]int
 	for _, it := range items {
 		cnt[it.Y[0]]++
 	}
-	fmt.Fprintf(o.Report, "sentiment training: %d tweets (%d dev duplicates removed), negative %d, neutral %d, positive %d\n",
-		len(items), n0-len(items), cnt[0], cnt[1], cnt[2])
-	xs := featurizeAll(items, o.SentBits)
+	fmt.Fprintf(o.Report, "sentiment training: %d texts (%d dev duplicates removed), negative %d, neutral %d, positive %d\n",
+		len(items), nDup, cnt[0], cnt[1], cnt[2])
+	xs := featurizeAll(items, o.SentBits, o.SentChar)
 	cls := make([]int, len(items))
 	sw := make([]float32, len(items))
 	for i, it := range items {
 		cls[i] = int(it.Y[0])
-		sw[i] = float32(len(items)) / float32(3*cnt[cls[i]])
+		sw[i] = srcW[i] * float32(len(items)) / float32(3*cnt[cls[i]])
 	}
-	w := newWeights(o.SentBits, 3, o.SentLR, o.SentL2)
+	nd := textfeat.NumDense
+	if emo != nil {
+		nd += emo.NOut()
+		stack(emo, items, xs, o.EmoChar)
+	}
+	w := newWeights(o.SentBits, 3, nd, o.SentLR, o.SentL2)
 	trainSoftmax(w, xs, cls, sw, o.SentEpochs, o.Seed)
 	meta := linear.Meta{
-		Name: "sentiment", Bits: o.SentBits, Outputs: SentimentLabels, Dense: textfeat.NumDense, Kind: "softmax",
+		Params: map[string]float64{"char_ngrams": float64(o.SentChar)},
+		Name:   "sentiment", Bits: o.SentBits, Outputs: SentimentLabels, Dense: nd, Kind: "softmax",
 		Train: map[string]any{"epochs": o.SentEpochs, "lr": o.SentLR, "l2": o.SentL2, "seed": o.Seed,
 			"texts": len(items), "class_weights": "inverse frequency", "lexicon": textfeat.LexiconVersion},
 	}
@@ -400,7 +493,11 @@ func trainSentiment(o Options) (*linear.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	devX := featurizeAll(dev, o.SentBits)
+	devX := featurizeAll(dev, o.SentBits, o.SentChar)
+	if emo != nil {
+		stack(emo, dev, devX, o.EmoChar)
+		m.Params["stack_emotion"] = 1
+	}
 	devP := logitsOf(m, devX)
 	gold := make([]int, len(dev))
 	for i := range devP {
@@ -451,7 +548,7 @@ func trainSentiment(o Options) (*linear.Model, error) {
 	mrX, recX := macroRecall(predX, gold, 3)
 	mr0, _ := macroRecall(pred0, gold, 3)
 	f1s := classF1(pred, gold, 3)
-	m.Params = map[string]float64{"bias_negative": bn, "bias_positive": bp}
+	m.Params["bias_negative"], m.Params["bias_positive"] = bn, bp
 	// Rule-only baseline for comparison.
 	var doc textfeat.Doc
 	ruleS := make([]float64, len(dev))
@@ -490,3 +587,27 @@ func trainSentiment(o Options) (*linear.Model, error) {
 	return m, nil
 }
 
+var polarity = map[string]int{
+	"amusement": 2, "excitement": 2, "joy": 2, "love": 2, "desire": 2, "optimism": 2, "caring": 2,
+	"pride": 2, "admiration": 2, "gratitude": 2, "relief": 2, "approval": 2,
+	"fear": 0, "nervousness": 0, "remorse": 0, "embarrassment": 0, "disappointment": 0, "sadness": 0,
+	"grief": 0, "disgust": 0, "anger": 0, "annoyance": 0, "disapproval": 0,
+	"neutral": 1,
+}
+
+// polarityOf maps an emotion label vector to a sentiment class (GoEmotions'
+// sentiment grouping), or -1 when mixed, ambiguous or unlabelled.
+func polarityOf(y []int8) int {
+	c := -1
+	for k, v := range y {
+		if v != pos {
+			continue
+		}
+		p, ok := polarity[post.Emotions[k]]
+		if !ok || (c >= 0 && c != p) {
+			return -1
+		}
+		c = p
+	}
+	return c
+}
