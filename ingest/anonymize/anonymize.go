@@ -90,15 +90,25 @@ func Scrub(text string, names []string) (string, Counts) {
 		last   int
 	)
 	s := text
+	var nm *nameMatcher // nil without names: no allocation
+	if len(names) > 0 {
+		nm = newNameMatcher(names)
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if !startByte[c] || !boundaryBefore(s, i) {
 			i++
 			continue
 		}
-		end, kind, repl := match(s, i, names)
+		end, kind, repl := match(s, i, nm)
 		if end <= i {
 			i++
+			if isAlnum(c) {
+				// No word boundary inside a run of ASCII letters and digits.
+				for i < len(s) && isAlnum(s[i]) {
+					i++
+				}
+			}
 			continue
 		}
 		if out == nil {
@@ -189,7 +199,7 @@ func lower(c byte) byte {
 // match tries every matcher that can start at i and returns the end of the
 // matched span (or i when none matched), its kind and an explicit
 // replacement ("" for the kind's placeholder).
-func match(s string, i int, names []string) (int, Kind, string) {
+func match(s string, i int, nm *nameMatcher) (int, Kind, string) {
 	c := s[i]
 	if c == '@' {
 		if e := matchHandle(s, i); e > i {
@@ -203,25 +213,32 @@ func match(s string, i int, names []string) (int, Kind, string) {
 		}
 		return i, 0, ""
 	}
-	if e, repl := matchURL(s, i); e > i {
-		return e, URL, repl
+	tok := scanToken(s, i)
+	if tok.colon || tok.dot {
+		if e, repl := matchURL(s, i); e > i {
+			return e, URL, repl
+		}
 	}
-	if isAlnum(c) || c == '_' {
+	if tok.at && (isAlnum(c) || c == '_' || c == '\'') {
 		if e := matchEmail(s, i); e > i {
 			return e, Email, ""
 		}
 	}
-	if e := matchName(s, i, names); e > i {
+	if e := nm.match(s, i); e > i {
 		return e, Name, ""
 	}
 	switch {
 	case isDigit(c) || c == '+' || c == '(':
-		if e := matchIPv4(s, i); e > i {
-			return e, IP, ""
-		}
 		if isDigit(c) {
-			if e := matchIPv6(s, i); e > i {
-				return e, IP, ""
+			if tok.dot {
+				if e := matchIPv4(s, i); e > i {
+					return e, IP, ""
+				}
+			}
+			if tok.colon {
+				if e := matchIPv6(s, i); e > i {
+					return e, IP, ""
+				}
 			}
 			if e := matchStreet(s, i); e > i {
 				return e, Address, ""
@@ -231,32 +248,116 @@ func match(s string, i int, names []string) (int, Kind, string) {
 			return e, k, ""
 		}
 	case isLetter(c):
-		if e := matchIBAN(s, i); e > i {
-			return e, IBAN, ""
+		if tok.digit {
+			if e := matchIBAN(s, i); e > i {
+				return e, IBAN, ""
+			}
 		}
-		if isHex(c) {
+		if tok.colon && isHex(c) {
 			if e := matchIPv6(s, i); e > i {
 				return e, IP, ""
 			}
 		}
-		if (c == 'u' || c == 'U') && i+1 < len(s) && s[i+1] == '/' {
+		if tok.slash && (c == 'u' || c == 'U') && i+1 < len(s) && s[i+1] == '/' {
 			if e := matchRedditUser(s, i); e > i {
 				return e, Handle, ""
 			}
 		}
-		if e := matchPOBox(s, i); e > i {
-			return e, Address, ""
+		if c == 'p' || c == 'P' {
+			if e := matchPOBox(s, i); e > i {
+				return e, Address, ""
+			}
 		}
-		if isUpper(c) {
+		if isUpper(c) && tok.end+1 < len(s) && s[tok.end] == ' ' && isDigit(s[tok.end+1]) {
 			if e := matchGermanStreet(s, i); e > i {
 				return e, Address, ""
 			}
 		}
-		if e, repl := matchBareURL(s, i); e > i {
-			return e, URL, repl
+		if tok.dot && tok.slash {
+			if e, repl := matchBareURL(s, i); e > i {
+				return e, URL, repl
+			}
 		}
 	}
 	return i, 0, ""
+}
+
+// token summarises the run of non-space bytes starting at a position, so
+// matchers that need a character the token lacks are skipped.
+type token struct {
+	end                                 int
+	at, dot, colon, slash, digit, upper bool
+}
+
+func scanToken(s string, i int) token {
+	var t token
+	j := i
+	for ; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == ' ' || c == '\n' || c == '\t' || c == '\r':
+			t.end = j
+			return t
+		case isDigit(c):
+			t.digit = true
+		case c == '@':
+			t.at = true
+		case c == '.':
+			t.dot = true
+		case c == ':':
+			t.colon = true
+		case c == '/' || c == '?':
+			t.slash = true
+		}
+	}
+	t.end = j
+	return t
+}
+
+// nameMatcher holds the name patterns of one Scrub call.
+type nameMatcher struct {
+	fold  []string // matched case-insensitively: multi-word names, handles
+	exact []string // matched with their case: capitalised words of 3+ bytes
+}
+
+func newNameMatcher(names []string) *nameMatcher {
+	m := &nameMatcher{}
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if len(n) < 2 {
+			continue
+		}
+		// A single capitalised word ("Mark") matches only with its case, so
+		// the verb "mark" survives; longer names and handles match in any case.
+		if strings.ContainsRune(n, ' ') || !startsUpper(n) {
+			m.fold = append(m.fold, n)
+		}
+		for part := range strings.FieldsSeq(n) {
+			part = strings.Trim(part, ".,")
+			if len(part) >= 3 && startsUpper(part) {
+				m.exact = append(m.exact, part)
+			}
+		}
+	}
+	return m
+}
+
+// match returns the end of the longest name starting at i, or i.
+func (m *nameMatcher) match(s string, i int) int {
+	best := i
+	if m == nil {
+		return best
+	}
+	for _, n := range m.fold {
+		if len(s)-i >= len(n) && i+len(n) > best && strings.EqualFold(s[i:i+len(n)], n) && boundaryAfter(s, i+len(n)) {
+			best = i + len(n)
+		}
+	}
+	for _, n := range m.exact {
+		if i+len(n) > best && strings.HasPrefix(s[i:], n) && boundaryAfter(s, i+len(n)) {
+			best = i + len(n)
+		}
+	}
+	return best
 }
 
 // ---- e-mail, handles ----
@@ -349,34 +450,6 @@ func matchRedditUser(s string, i int) int {
 }
 
 // ---- names ----
-
-// matchName matches one of names at i: the whole name case-insensitively,
-// or one of its words (3+ bytes) with the same case as in the name.
-func matchName(s string, i int, names []string) int {
-	best := i
-	for _, n := range names {
-		n = strings.TrimSpace(n)
-		if len(n) < 2 {
-			continue
-		}
-		// A single capitalised word ("Mark") matches only with its case, so
-		// the verb "mark" survives; longer names and handles match in any case.
-		if (strings.ContainsRune(n, ' ') || !startsUpper(n)) && len(s)-i >= len(n) && strings.EqualFold(s[i:i+len(n)], n) && boundaryAfter(s, i+len(n)) && i+len(n) > best {
-			best = i + len(n)
-			continue
-		}
-		for part := range strings.FieldsSeq(n) {
-			part = strings.Trim(part, ".,")
-			if len(part) < 3 || !startsUpper(part) {
-				continue
-			}
-			if strings.HasPrefix(s[i:], part) && boundaryAfter(s, i+len(part)) && i+len(part) > best {
-				best = i + len(part)
-			}
-		}
-	}
-	return best
-}
 
 func startsUpper(w string) bool {
 	r, _ := utf8.DecodeRuneInString(w)
