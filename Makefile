@@ -51,7 +51,6 @@ test: ## start services, run unit + integration tests with -race, stop services 
 	@status=0; \
 	echo "go test -race -shuffle=on -tags integration -timeout $(TEST_TIMEOUT) $(PKGS)  (kafka=$$UNDERTONE_TEST_KAFKA clickhouse=$$UNDERTONE_TEST_CLICKHOUSE)"; \
 	$(GO) test -race -shuffle=on -tags integration -timeout $(TEST_TIMEOUT) $(PKGS) || status=$$?; \
-	$(MAKE) --no-print-directory compat || status=$$?; \
 	$(MAKE) --no-print-directory services-down || true; \
 	exit $$status
 
@@ -63,21 +62,9 @@ test-unit: ## unit tests only, no services needed
 test-integration: ## unit + integration tests against services that are already up
 	$(GO) test -race -shuffle=on -tags integration -timeout $(TEST_TIMEOUT) $(PKGS)
 
-.PHONY: compat
-compat: ## run every DDL, sample rows and query (store templates + the test server's query_log) through current ClickHouse via chDB
-	@python3 -c 'import chdb' 2>/dev/null || python3 -m pip install -q chdb
-	@dir="$$(mktemp -d)"; st=0; \
-	UNDERTONE_COMPAT_DIR="$$dir" $(GO) test -count=1 -run '^TestCompatDump$$' ./store/ >/dev/null || st=$$?; \
-	[[ $$st -ne 0 ]] || python3 store/compat/chdb_check.py "$$dir" --capture-http "http://$(CLICKHOUSE_HOST):$(CLICKHOUSE_HTTP_PORT)" || st=$$?; \
-	rm -rf "$$dir"; exit $$st
-
 .PHONY: bench
 bench: ## benchmarks (BENCHTIME=1s by default; compare runs with benchstat)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
-
-.PHONY: bench-api
-bench-api: ## query API latency: loads 10M posts into ClickHouse db bench_query (once) and reports p50/p95/p99 per endpoint, 8 clients
-	UNDERTONE_LONG=1 $(GO) test -tags integration -timeout 120m -run '^TestBenchAPI$$' -v ./query/
 
 .PHONY: bench-api
 bench-api: ## query API latency: loads 10M posts into ClickHouse db bench_query (once) and reports p50/p95/p99 per endpoint, 8 clients
