@@ -73,8 +73,14 @@ func NewFactory() enrich.Factory {
 	}
 }
 
-// Model returns the embedded emotion model, decoded afresh.
-func Model() (*linear.Model, error) {
+// loadModel decodes the embedded model once per process; the model is
+// read-only, so every Enricher shares it.
+var loadModel = sync.OnceValues(decodeModel)
+
+// Model returns the embedded emotion model (decoded once, shared, read-only).
+func Model() (*linear.Model, error) { return loadModel() }
+
+func decodeModel() (*linear.Model, error) {
 	m, err := linear.Load(bytes.NewReader(modelFile))
 	if err != nil {
 		return nil, fmt.Errorf("emotion: load model: %w", err)

@@ -131,7 +131,7 @@ func dataDir() string {
 		return d
 	}
 	for _, d := range []string{"../../../shared/data", "/work/shared/data"} {
-		if _, err := os.Stat(filepath.Join(d, "sentiment-tweets")); err == nil {
+		if _, err := os.Stat(filepath.Join(d, "goemotions")); err == nil {
 			return d
 		}
 	}
