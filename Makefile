@@ -45,12 +45,13 @@ build: ## build ./bin/undertone
 	$(GO) build -trimpath -o $(BIN) ./cmd/undertone
 
 .PHONY: test
-test: ## start services, run unit + integration tests with -race, stop services (even on failure)
+test: k8s-validate ## validate manifests; start services, run unit + integration tests with -race, stop services (even on failure)
 	@$(MAKE) --no-print-directory browser-deps
 	@$(MAKE) --no-print-directory services-up || { $(MAKE) --no-print-directory services-down; exit 1; }
 	@status=0; \
 	echo "go test -race -shuffle=on -tags integration -timeout $(TEST_TIMEOUT) $(PKGS)  (kafka=$$UNDERTONE_TEST_KAFKA clickhouse=$$UNDERTONE_TEST_CLICKHOUSE)"; \
 	$(GO) test -race -shuffle=on -tags integration -timeout $(TEST_TIMEOUT) $(PKGS) || status=$$?; \
+	$(MAKE) --no-print-directory compat || status=$$?; \
 	$(MAKE) --no-print-directory services-down || true; \
 	exit $$status
 
@@ -61,6 +62,14 @@ test-unit: ## unit tests only, no services needed
 .PHONY: test-integration
 test-integration: ## unit + integration tests against services that are already up
 	$(GO) test -race -shuffle=on -tags integration -timeout $(TEST_TIMEOUT) $(PKGS)
+
+.PHONY: compat
+compat: ## run every DDL, sample rows and query (store templates + the test server's query_log) through current ClickHouse via chDB
+	@python3 -c 'import chdb' 2>/dev/null || python3 -m pip install -q chdb
+	@dir="$$(mktemp -d)"; st=0; \
+	UNDERTONE_COMPAT_DIR="$$dir" $(GO) test -count=1 -run '^TestCompatDump$$' ./store/ >/dev/null || st=$$?; \
+	[[ $$st -ne 0 ]] || python3 store/compat/chdb_check.py "$$dir" --capture-http "http://$(CLICKHOUSE_HOST):$(CLICKHOUSE_HTTP_PORT)" || st=$$?; \
+	rm -rf "$$dir"; exit $$st
 
 .PHONY: bench
 bench: ## benchmarks (BENCHTIME=1s by default; compare runs with benchstat)
@@ -77,11 +86,12 @@ model: ## retrain the sentiment + emotion models from MODEL_DATA (../shared/data
 	nice $(GO) run ./cmd/undertone train --data $(MODEL_DATA)
 
 .PHONY: lint
-lint: ## gofmt check, go vet (also with -tags integration), staticcheck, govulncheck, shellcheck
+lint: compose-validate ## gofmt check, go vet (also with -tags integration), staticcheck, govulncheck, shellcheck, compose schema
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.local/*'))"; \
 	if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags integration $(PKGS)
+	cd deploy/k8s/validate && $(GO) vet .
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
 	$(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) $(PKGS)
 	@if command -v shellcheck >/dev/null; then echo "shellcheck -S warning deploy/local/*.sh .ci/run"; shellcheck -S warning deploy/local/*.sh .ci/run; \
@@ -96,6 +106,16 @@ browser-deps: ## install Debian's chromium for the browser tests and PDF reports
 .PHONY: vendor-echarts
 vendor-echarts: ## refresh the vendored Apache ECharts (dashboards/static/vendor) from npm; ECHARTS_VERSION=x.y.z to pin
 	dashboards/vendor-echarts.sh $(ECHARTS_VERSION)
+
+.PHONY: k8s-validate
+k8s-validate: ## build the kustomize overlays and validate them against the Kubernetes API types
+	cd deploy/k8s/validate && $(GO) run . ../overlays/dev ../overlays/prod
+
+CHECK_JSONSCHEMA_VERSION ?= 0.39.0
+.PHONY: compose-validate
+compose-validate: ## validate deploy/docker-compose.yml against the compose-spec schema (pip check-jsonschema in .local/)
+	@[[ -x .local/venv/bin/check-jsonschema ]] || { python3 -m venv .local/venv && .local/venv/bin/pip install -q check-jsonschema==$(CHECK_JSONSCHEMA_VERSION); }
+	.local/venv/bin/check-jsonschema --builtin-schema vendor.compose-spec deploy/docker-compose.yml
 
 .PHONY: services-up
 services-up: ## start local Kafka and ClickHouse (idempotent; installs what is missing)
