@@ -440,6 +440,8 @@ func TestKAnonymityEverywhere(t *testing.T) {
 			"/api/v1/drivers?period=60d&theme=joys&min_count=1&topic="+topic,
 			"/api/v1/quotes?period=60d&theme=confusion&topic="+topic,
 			"/api/v1/quotes?period=60d&theme=fears&topic="+topic,
+			"/api/v1/breakdown?period=60d&by=source&topic="+topic,
+			"/api/v1/breakdown?period=60d&by=lang&theme=confusion&topic="+topic,
 		)
 	}
 	for _, target := range targets {
@@ -571,7 +573,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		"/api/v1/themes?topic=acme-phone", "/api/v1/trend?topic=acme-phone&interval=week",
 		"/api/v1/movers?min_volume=1", "/api/v1/movers?by=entity&min_volume=1",
 		"/api/v1/drivers?topic=acme-phone&theme=fears&min_count=2", "/api/v1/quotes?topic=acme-phone&theme=joys&order=typical",
-		"/api/v1/sov", "/api/v1/sov?theme=fears",
+		"/api/v1/sov", "/api/v1/sov?theme=fears", "/api/v1/breakdown?topic=acme-phone&by=lang",
 	} {
 		path, _, _ := strings.Cut(target, "?")
 		op := doc["paths"].(map[string]any)[path].(map[string]any)["get"].(map[string]any)

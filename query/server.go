@@ -128,6 +128,8 @@ func NewServer(opts ServerOptions) (*Server, error) {
 			Handler: endpoint(s, func(v url.Values, now time.Time) (QuotesRequest, error) { return ParseQuotes(v, now) }, q.Quotes)},
 		{Method: http.MethodGet, Path: "/api/v1/sov", Scope: auth.ScopeRead, API: true,
 			Handler: endpoint(s, func(v url.Values, now time.Time) (SOVRequest, error) { return ParseSOV(v, now) }, q.SOV)},
+		{Method: http.MethodGet, Path: "/api/v1/breakdown", Scope: auth.ScopeRead, API: true,
+			Handler: endpoint(s, func(v url.Values, now time.Time) (BreakdownRequest, error) { return ParseBreakdown(v, now) }, q.Breakdown)},
 		// Unknown API paths: authenticated, then a JSON 404, so an anonymous
 		// caller cannot probe which paths exist.
 		{Path: "/api/", Scope: auth.ScopeRead, Handler: http.HandlerFunc(notFound)},

@@ -266,12 +266,13 @@ var injections = []string{
 func TestSQLInjectionEveryParameter(t *testing.T) {
 	s := newServer(t, 0)
 	base := map[string]url.Values{
-		"/api/v1/themes":  {"topic": {"acme"}},
-		"/api/v1/trend":   {"topic": {"acme"}},
-		"/api/v1/movers":  {},
-		"/api/v1/drivers": {"topic": {"acme"}, "theme": {"fears"}},
-		"/api/v1/quotes":  {"topic": {"acme"}, "theme": {"fears"}},
-		"/api/v1/sov":     {},
+		"/api/v1/themes":    {"topic": {"acme"}},
+		"/api/v1/trend":     {"topic": {"acme"}},
+		"/api/v1/movers":    {},
+		"/api/v1/drivers":   {"topic": {"acme"}, "theme": {"fears"}},
+		"/api/v1/quotes":    {"topic": {"acme"}, "theme": {"fears"}},
+		"/api/v1/sov":       {},
+		"/api/v1/breakdown": {"topic": {"acme"}, "by": {"source"}},
 	}
 	params := []string{"topic", "period", "from", "to", "source", "lang", "sentiment", "theme", "interval", "by", "min_volume", "alpha", "limit", "kind", "min_count", "order"}
 	for path, b := range base {
