@@ -93,7 +93,9 @@ lint: compose-validate ## gofmt check, go vet (also with -tags integration), sta
 	$(GO) vet -tags integration $(PKGS)
 	cd deploy/k8s/validate && $(GO) vet .
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
-	$(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) $(PKGS)
+	@echo "govulncheck $(PKGS)"; out="$$($(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) $(PKGS) 2>&1)" && echo "$$out" || { \
+		if grep -q 'fetching vulnerabilities' <<<"$$out"; then echo "govulncheck: vulnerability database (vuln.go.dev) unreachable from this machine; skipped"; \
+		else echo "$$out"; exit 1; fi; }
 	@if command -v shellcheck >/dev/null; then echo "shellcheck -S warning deploy/local/*.sh .ci/run"; shellcheck -S warning deploy/local/*.sh .ci/run; \
 	else echo "shellcheck not installed (apt-get install shellcheck); skipping shell lint"; fi
 
