@@ -2,9 +2,11 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/undertone/undertone/post"
@@ -44,6 +46,8 @@ type BuildOptions struct {
 	MinAuthors   int
 	// Now stamps the report; zero means time.Now.
 	Now time.Time
+	// Parallel is how many topics are built at once (default 2).
+	Parallel int
 }
 
 // Build reads one week of every topic from src and returns the report
@@ -74,12 +78,33 @@ func Build(ctx context.Context, src Source, opt BuildOptions) (Data, error) {
 		Timezone: "UTC", GeneratedAt: opt.Now.UTC(), DashboardURL: opt.DashboardURL,
 		Methodology: opt.Methodology, MinAuthors: opt.MinAuthors,
 	}
-	for _, t := range opt.Topics {
-		td, err := buildTopic(ctx, src, opt, t, from, to)
-		if err != nil {
-			return Data{}, fmt.Errorf("report: topic %s: %w", t.ID, err)
-		}
-		d.Topics = append(d.Topics, td)
+	par := opt.Parallel
+	if par <= 0 {
+		par = 2
+	}
+	d.Topics = make([]TopicData, len(opt.Topics))
+	errs := make([]error, len(opt.Topics))
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	for i, t := range opt.Topics {
+		wg.Go(func() {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			td, err := buildTopic(ctx, src, opt, t, from, to)
+			if err != nil {
+				errs[i] = fmt.Errorf("report: topic %s: %w", t.ID, err)
+			}
+			d.Topics[i] = td
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return Data{}, err
 	}
 	Summarize(&d)
 	return d, nil
@@ -146,18 +171,24 @@ func buildTopic(ctx context.Context, src Source, opt BuildOptions, t TopicRef, f
 	n := 0
 	for _, r := range em.Rows {
 		m := moverOf(r)
-		if !m.Significant || !m.Rising() || n == 3 {
+		if !m.Significant || !m.Rising() || n == 3 || m.Entity == name {
 			continue
 		}
 		td.Movers = append(td.Movers, m)
 		n++
 	}
 
-	// Drivers and quotes for the highlighted themes and every emerging one.
+	// Quotes for the highlighted themes and every emerging one; drivers
+	// for fears, joys and the emerging themes (drivers drill into posts,
+	// the costliest query).
 	want := slices.Clone(HighlightThemes)
+	withDrivers := []string{post.ThemeFears, post.ThemeJoys}
 	for _, m := range td.Emerging() {
 		if m.Theme != "" && !slices.Contains(want, m.Theme) {
 			want = append(want, m.Theme)
+		}
+		if m.Theme != "" && !slices.Contains(withDrivers, m.Theme) {
+			withDrivers = append(withDrivers, m.Theme)
 		}
 	}
 	for i := range td.Themes {
@@ -176,10 +207,10 @@ func buildTopic(ctx context.Context, src Source, opt BuildOptions, t TopicRef, f
 			day, _ := time.Parse(time.DateOnly, qu.Day)
 			th.Quotes = append(th.Quotes, Quote{Text: qu.Text, Source: qu.Source, CreatedAt: day, Sentiment: qu.Sentiment})
 		}
-		if th.Posts.Current == 0 || th.Suppressed {
+		if th.Posts.Current == 0 || th.Suppressed || !slices.Contains(withDrivers, th.Theme) {
 			continue
 		}
-		dr, err := src.Drivers(ctx, query.DriversRequest{Filter: f, Kind: "both", MinCount: 3, Limit: 5})
+		dr, err := src.Drivers(ctx, query.DriversRequest{Filter: f, Kind: "both", MinCount: 5, Limit: 200})
 		if err != nil {
 			return td, err
 		}
@@ -236,10 +267,13 @@ func moverOf(r query.MoverRow) Mover {
 }
 
 // drivers interleaves entity and term drivers (entity first, each list
-// strongest lift first), leaving out the topic's own name: entities say what
-// the theme is about, terms how people put it.
+// most significant over-representation first, so a frequent word such as
+// "battery" beats a rare one with a higher lift), leaving out the topic's
+// own name: entities say what the theme is about, terms how people put it.
 func drivers(r query.DriversResult, topicName string) []Driver {
 	pick := func(rows []query.DriverRow, kind string) []Driver {
+		rows = slices.Clone(rows)
+		sort.SliceStable(rows, func(i, j int) bool { return rows[i].Z > rows[j].Z })
 		var out []Driver
 		for _, x := range rows {
 			if x.Lift <= 1 || x.Name == topicName {
@@ -247,7 +281,6 @@ func drivers(r query.DriversResult, topicName string) []Driver {
 			}
 			out = append(out, Driver{Term: x.Name, Kind: kind, Posts: int(x.Count), Lift: x.Lift})
 		}
-		sort.SliceStable(out, func(i, j int) bool { return out[i].Lift > out[j].Lift })
 		return out
 	}
 	ents, terms := pick(r.Entities, "entity"), pick(r.Terms, "term")

@@ -64,7 +64,7 @@ func topicSummary(t TopicData) string {
 	}
 	if em := t.Emerging(); len(em) > 0 {
 		m := em[0]
-		fmt.Fprintf(&b, "Emerging: %s is up %s (%d posts vs %d, p %s)", moverPhrase(m), liftPhrase(m.Lift),
+		fmt.Fprintf(&b, "Emerging: %s is up %s (%d posts vs %d, p %s)", moverPhrase(m), strings.TrimPrefix(liftPhrase(m.Lift), "+"),
 			int(m.Posts.Current), int(m.Posts.Previous), pValue(m.P))
 		if m.Entity == "" && m.Theme != dominant.Theme {
 			if d := topDriver(t.Theme(m.Theme)); d != "" {
