@@ -49,16 +49,16 @@ server_bin() {
 }
 
 ensure_installed() {
-	if server_bin >/dev/null && command -v clickhouse-client >/dev/null 2>&1; then
+	if server_bin >/dev/null && command -v clickhouse-client >/dev/null 2>&1 && command -v curl >/dev/null 2>&1; then
 		return 0
 	fi
-	log "installing clickhouse-server and clickhouse-client (apt-get)"
+	log "installing clickhouse-server, clickhouse-client and curl (apt-get)"
 	local sudo=""
 	[[ "$(id -u)" -eq 0 ]] || sudo="sudo"
 	$sudo apt-get update -qq
 	# The package's postinst may try to start the system service; that is
 	# harmless here because we never use it, but keep it from blocking.
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq clickhouse-server clickhouse-client >/dev/null
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq clickhouse-server clickhouse-client curl >/dev/null
 	# Stop the distribution's service if the package started one: it would
 	# hold our default ports.
 	if command -v service >/dev/null 2>&1; then $sudo service clickhouse-server stop >/dev/null 2>&1 || true; fi
@@ -121,6 +121,13 @@ write_config() {
     <builtin_dictionaries_reload_interval>3600</builtin_dictionaries_reload_interval>
     <max_session_timeout>3600</max_session_timeout>
     <default_session_timeout>60</default_session_timeout>
+    <!-- make compat replays the queries the tests ran (system.query_log) on
+         current ClickHouse through chDB -->
+    <query_log>
+        <database>system</database>
+        <table>query_log</table>
+        <flush_interval_milliseconds>7500</flush_interval_milliseconds>
+    </query_log>
     <merge_tree>
         <!-- tests create many small tables; merge eagerly but cheaply -->
         <parts_to_delay_insert>300</parts_to_delay_insert>
@@ -138,6 +145,7 @@ EOF
             <max_memory_usage>$CLICKHOUSE_MAX_MEMORY</max_memory_usage>
             <use_uncompressed_cache>0</use_uncompressed_cache>
             <load_balancing>random</load_balancing>
+            <log_queries>1</log_queries>
         </default>
         <readonly>
             <readonly>1</readonly>
