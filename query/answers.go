@@ -20,7 +20,11 @@ type Stats struct {
 	AvgSentiment float64 `json:"avg_sentiment"`
 }
 
-func statsOf(g group) Stats { return Stats{Posts: g.posts, Authors: g.authors, AvgSentiment: g.avg()} }
+// statsOf converts a group. The authors estimate (uniqHLL12 above 16) is
+// clamped to the post count, which it can never truly exceed.
+func statsOf(g group) Stats {
+	return Stats{Posts: g.posts, Authors: min(g.authors, g.posts), AvgSentiment: g.avg()}
+}
 
 // allThemes returns "" (the whole volume) plus the filter's themes, or
 // every theme when the filter names none.
