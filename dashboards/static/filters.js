@@ -51,5 +51,5 @@ function textFilter(label, name, value, onChange, known) {
   }
   const id = 'f' + ++uid;
   return h('label', { class: 'field', for: id }, h('span', { text: label }),
-    h('input', { id, name, type: 'text', value: value || '', placeholder: 'All', size: 8, autocomplete: 'off', spellcheck: 'false', onchange: (e) => onChange(e.target.value.trim()) }));
+    h('input', { id, name, type: 'text', value: value || '', placeholder: 'All', size: 8, autocomplete: 'off', spellcheck: 'false', onchange: (e) => onChange(e.target.value.trim().toLowerCase()) }));
 }

@@ -52,8 +52,10 @@ export async function render(root, s, ctx) {
   let firstErr = null;
   aggRows = [];
   try {
-    const sv = await api.sov(s, sel, { signal });
+    // The API takes at most 20 topics per call: ask for all and filter.
+    const sv = await api.sov(s, sel.length > 20 ? [] : sel, { signal });
     for (const r of sv) {
+      if (sel.length && !sel.includes(r.topic)) continue;
       for (const t of r.themes) {
         if (!themeSet.includes(t.theme) || !t.posts) continue;
         aggRows.push({ topicId: r.topic, topic: ctx.topicName(r.topic), ...t });
@@ -110,7 +112,7 @@ function builder(s, topics, sel, themes, ctx) {
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const list = (v) => v.split(',').map((x) => x.trim()).filter(Boolean);
+    const list = (v) => v.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
     const picked = (name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((x) => x.value);
     const patch = {
       period: period.value,
