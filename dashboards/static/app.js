@@ -3,7 +3,7 @@
 
 import { auth, config, hooks, topics as fetchTopics } from './api.js';
 import { parse } from './state.js';
-import { disposeAll } from './charts.js';
+import { disposeAll, OKABE_ITO } from './charts.js';
 import { clear, h, failed } from './ui.js';
 import * as overview from './pages/overview.js';
 import * as topic from './pages/topic.js';
@@ -34,6 +34,12 @@ const ctx = {
   async topics(signal) {
     if (!topicList) topicList = await fetchTopics({ signal });
     return topicList;
+  },
+  // topicColor keeps each topic's colour the same on every page: its place
+  // in the topic list picks an Okabe-Ito colour.
+  topicColor(id) {
+    const i = topicList ? topicList.findIndex((x) => x.id === id) : -1;
+    return OKABE_ITO[Math.max(i, 0) % OKABE_ITO.length];
   },
   topicName(id) {
     const t = topicList && topicList.find((x) => x.id === id);

@@ -24,13 +24,13 @@ export function moversTable(s, rows, ctx, opts = {}) {
     { label: 'Theme', cell: (r) => (r.theme ? topicLink(s, r.topic, r.theme, badge(r.theme), ctx.topicName(r.topic)) : r.entity || '–') },
     { label: 'Now', num: true, cell: (r) => fmt.int(r.current) },
     { label: 'Before', num: true, cell: (r) => fmt.int(r.previous) },
-    { label: 'Change', num: true, cell: (r) => h('span', { class: r.current >= r.previous ? 'up' : 'down' }, arrow(r), ' ', changeText(r)) },
+    { label: 'Share change', num: true, cell: (r) => h('span', { class: (r.lift ?? r.current / (r.previous || 1)) >= 1 ? 'up' : 'down', title: r.p !== undefined ? `p = ${r.p.toPrecision(2)}` : undefined }, arrow(r), ' ', changeText(r), r.significant ? h('strong', { title: 'significant (p < 0.05)' }, ' *') : null) },
   );
   return table(cols, rows, { caption: opts.caption || 'Biggest movers', class: 'data movers', rowData: (r) => ({ topic: r.topic || '', theme: r.theme || '' }) });
 }
 
 function arrow(r) {
-  return r.current >= r.previous ? '▲' : '▼';
+  return (r.lift ?? r.current / (r.previous || 1)) >= 1 ? '▲' : '▼';
 }
 
 function changeText(r) {

@@ -2,7 +2,7 @@
 // profiles and sentiment (average and over time).
 
 import * as api from '../api.js';
-import { chart, OKABE_ITO, themeLabel } from '../charts.js';
+import { chart, themeLabel } from '../charts.js';
 import { filterBar } from '../filters.js';
 import { href, THEMES } from '../state.js';
 import { card, empty, failed, fmt, h, loading, ready, table } from '../ui.js';
@@ -70,7 +70,7 @@ export async function render(root, s, ctx) {
         tooltip: { trigger: 'item', confine: true },
         legend: { show: false },
         series: [{ type: 'pie', name: 'Share of voice', radius: ['35%', '70%'], label: { formatter: '{b}\n{d}%', lineHeight: 16 },
-          data: sovRows.map((r, i) => ({ name: name(r.topic), value: r.posts, itemStyle: { color: OKABE_ITO[i] } })) }],
+          data: sovRows.map((r, i) => ({ name: name(r.topic), value: r.posts, itemStyle: { color: ctx.topicColor(r.topic) } })) }],
       }, { description: 'Share of voice: ' + sovRows.map((r) => `${name(r.topic)} ${fmt.pct(r.share)}`).join(', ') });
       chart(ready(sentEl), {
         tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
@@ -79,7 +79,7 @@ export async function render(root, s, ctx) {
         xAxis: { type: 'value', min: -1, max: 1 },
         yAxis: { type: 'category', data: sovRows.map((r) => name(r.topic)), inverse: true },
         series: [{ type: 'bar', name: 'Average sentiment', label: { show: true, position: 'right', formatter: (p) => fmt.score(p.value) },
-          data: sovRows.map((r, i) => ({ value: r.sentiment === undefined ? 0 : +(+r.sentiment).toFixed(3), itemStyle: { color: OKABE_ITO[i] } })) }],
+          data: sovRows.map((r) => ({ value: r.sentiment === undefined ? 0 : +(+r.sentiment).toFixed(3), itemStyle: { color: ctx.topicColor(r.topic) } })) }],
       }, { description: 'Average sentiment per topic' });
     }
   }
@@ -100,7 +100,7 @@ export async function render(root, s, ctx) {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true, valueFormatter: (v) => v + '%' },
       xAxis: { type: 'category', data: THEMES.map(themeLabel) },
       yAxis: { type: 'value', name: '% of posts' },
-      series: chosen.map((id, i) => ({ name: name(id), type: 'bar', itemStyle: { color: OKABE_ITO[i] }, data: THEMES.map((th) => shareOf(themesR[i], th)) })),
+      series: chosen.map((id, i) => ({ name: name(id), type: 'bar', itemStyle: { color: ctx.topicColor(id) }, data: THEMES.map((th) => shareOf(themesR[i], th)) })),
     }, { description: 'Theme profile per topic', onClick: (p) => ctx.nav(href('/topic', s, { topic: chosen[p.seriesIndex], theme: THEMES[p.dataIndex], topics: null }) + '#quotes') });
   }
 
@@ -112,7 +112,7 @@ export async function render(root, s, ctx) {
       yAxis: { type: 'value', min: -1, max: 1 },
       series: okTrends.map((x) => {
         const m = new Map(x.r.value.map((p) => [p.bucket, p.sentiment]));
-        return { name: name(x.id), type: 'line', showSymbol: false, connectNulls: true, itemStyle: { color: OKABE_ITO[chosen.indexOf(x.id)] },
+        return { name: name(x.id), type: 'line', showSymbol: false, connectNulls: true, itemStyle: { color: ctx.topicColor(x.id) },
           data: buckets.map((b) => (m.get(b) === undefined ? null : +(+m.get(b)).toFixed(3))) };
       }),
     }, { description: 'Average sentiment over time per topic' });

@@ -21,7 +21,7 @@ export async function render(root, s, ctx) {
   const [volCard, volEl] = card('Volume over time', { chart: true, id: 'chart-volume', hint: 'Posts mentioning each topic' });
   const [sentCard, sentEl] = card('Net sentiment over time', { chart: true, id: 'chart-sentiment', hint: 'Average sentiment score, −1 (negative) to +1 (positive)' });
   const [mixCard, mixEl] = card('Theme mix per topic', { chart: true, wide: true, id: 'chart-mix', hint: 'Share of each topic’s posts in each theme — fears on the left, joys on the right. Click a bar to open its quotes.' });
-  const [movCard, movEl] = card('This week’s biggest movers', { wide: true, id: 'movers', hint: 'Last 7 days against the 7 days before. Click a theme for its quotes.' });
+  const [movCard, movEl] = card('This week’s biggest movers', { wide: true, id: 'movers', hint: 'Last 7 days against the 7 days before: posts, and the change of the theme’s share of its topic (* significant at p < 0.05). Click a theme for its quotes.' });
   grid.append(volCard, sentCard, mixCard, movCard);
   for (const el of [volEl, sentEl, mixEl, movEl]) loading(el);
 
@@ -60,13 +60,13 @@ export async function render(root, s, ctx) {
     chart(ready(volEl), {
       xAxis: { type: 'category', data: buckets, boundaryGap: false },
       yAxis: { type: 'value', name: 'posts' },
-      series: okTrends.map((x) => ({ name: name(x.id), type: 'line', showSymbol: false, data: at(x.r.value, (p) => p.posts) })),
+      series: okTrends.map((x) => ({ name: name(x.id), type: 'line', showSymbol: false, itemStyle: { color: ctx.topicColor(x.id) }, data: at(x.r.value, (p) => p.posts) })),
     }, { description: `Daily posts for ${okTrends.length} topics` });
     chart(ready(sentEl), {
       xAxis: { type: 'category', data: buckets, boundaryGap: false },
       yAxis: { type: 'value', min: -1, max: 1, name: 'score' },
       tooltip: { trigger: 'axis', confine: true, valueFormatter: (v) => (v === null || v === undefined ? '–' : (+v).toFixed(2)) },
-      series: okTrends.map((x) => ({ name: name(x.id), type: 'line', showSymbol: false, connectNulls: true, data: at(x.r.value, (p) => (p.sentiment === undefined ? null : +p.sentiment.toFixed(3))) })),
+      series: okTrends.map((x) => ({ name: name(x.id), type: 'line', showSymbol: false, connectNulls: true, itemStyle: { color: ctx.topicColor(x.id) }, data: at(x.r.value, (p) => (p.sentiment === undefined ? null : +p.sentiment.toFixed(3))) })),
     }, { description: `Average sentiment for ${okTrends.length} topics` });
   }
 

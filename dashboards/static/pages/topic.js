@@ -32,7 +32,7 @@ export async function render(root, s, ctx) {
   root.appendChild(grid);
   const [trendCard, trendEl] = card('Themes over time', { chart: true, wide: true, id: 'chart-themes-time', hint: 'Posts per theme, stacked' });
   const [brkCard, brkEl] = card('Theme breakdown', { chart: true, id: 'chart-breakdown', hint: 'Share of the topic’s posts; click a bar to focus a theme' });
-  const [movCard, movEl] = card('Movers', { id: 'movers', hint: 'This period against the one before' });
+  const [movCard, movEl] = card('Movers', { id: 'movers', hint: 'This period against the one before (* significant at p < 0.05)' });
   const [drvCard, drvEl] = card(s.theme ? `Drivers of ${themeLabel(s.theme).toLowerCase()}` : 'Drivers by theme', { wide: true, id: 'drivers', hint: 'Entities and terms over-represented in the theme (lift against the topic baseline)' });
   const [qCard, qEl] = card(s.theme ? `Quotes: ${themeLabel(s.theme).toLowerCase()}` : 'Representative quotes', { wide: true, id: 'quotes' });
   const [srcCard, srcEl] = card('Source mix', { chart: true, id: 'chart-sources' });
