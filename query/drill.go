@@ -23,8 +23,10 @@ type DriversRequest struct {
 	Limit    int
 }
 
-// TermsSample bounds the posts the terms analysis tokenizes per side
-// (topic x theme, and the topic baseline): the most recent ones.
+// TermsSample bounds the posts the drivers analysis reads per side (topic
+// x theme, and the topic baseline): the most recent ones, picked from the
+// mentions fact table (sorted by topic, theme, day) so the posts table is
+// read only for those posts.
 const TermsSample = 20000
 
 // ParseDrivers validates the parameters of GET /api/v1/drivers.
@@ -78,8 +80,10 @@ type DriversResult struct {
 	TopicPosts uint64      `json:"topic_posts"`
 	Entities   []DriverRow `json:"entities"`
 	Terms      []DriverRow `json:"terms"`
-	// TermsSampled is true when the terms analysis read only the most
-	// recent TermsSample posts per side.
+	// Sampled is true when the analysis read only the most recent
+	// TermsSample posts of a side (the topic x theme, or the topic);
+	// TermsSampled is the same flag under its first name.
+	Sampled      bool `json:"sampled"`
 	TermsSampled bool `json:"terms_sampled"`
 	Suppressed   int  `json:"suppressed"`
 	MinAuthors   int  `json:"min_authors"`
@@ -160,29 +164,57 @@ func (q *Querier) rankDrivers(cs []driverCount, n1, n int, r DriversRequest, res
 	return out
 }
 
-// inThemeCond is true for a post whose topic x theme grain row exists.
-const inThemeCond = "arrayExists((t, h) -> t = @topic AND h = @theme, m_topic, m_theme)"
-
-func (q *Querier) drillWhere(f Filter, sentCol string) *where {
+// sampleIDs is a subquery with the post ids of the most recent
+// TermsSample mentions of (topic, theme) in the period with the filter;
+// theme "" is the topic's whole volume. Its args are named with prefix.
+func (q *Querier) sampleIDs(f Filter, theme, prefix string) (string, []any) {
 	w := &where{}
-	w.add("created_at >= toDateTime(@from, 'UTC') AND created_at < toDateTime(@to, 'UTC')",
-		clickhouse.Named("from", day(f.From)+" 00:00:00"), clickhouse.Named("to", day(f.To)+" 00:00:00"),
-		clickhouse.Named("topic", f.Topics[0]), clickhouse.Named("theme", f.Themes[0]))
-	postFilters(w, f, sentCol)
-	return w
+	w.add("topic = @"+prefix+"topic AND theme = @"+prefix+"theme", clickhouse.Named(prefix+"topic", f.Topics[0]), clickhouse.Named(prefix+"theme", theme))
+	w.add("day >= toDate(@"+prefix+"from) AND day < toDate(@"+prefix+"to)", clickhouse.Named(prefix+"from", day(f.From)), clickhouse.Named(prefix+"to", day(f.To)))
+	if len(f.Sources) > 0 {
+		w.add("source IN @"+prefix+"sources", clickhouse.Named(prefix+"sources", set(f.Sources)))
+	}
+	if len(f.Langs) > 0 {
+		w.add("lang IN @"+prefix+"langs", clickhouse.Named(prefix+"langs", set(f.Langs)))
+	}
+	if f.Sentiment != "" {
+		w.add(sentimentCond("sentiment", f.Sentiment))
+	}
+	return "SELECT post_id, created_at FROM " + q.db + ".mentions WHERE " + w.sql() + " ORDER BY created_at DESC LIMIT " + itoa(TermsSample), w.args
+}
+
+// sampled returns SQL reading posts of both samples: side 1 is the topic x
+// theme, side 0 the topic. cols are the posts columns to read.
+func (q *Querier) sampled(f Filter, cols string) (string, []any) {
+	s1, a1 := q.sampleIDs(f, f.Themes[0], "t_")
+	s0, a0 := q.sampleIDs(f, "", "b_")
+	side := func(n int, sub string) string {
+		// The created_at bound lets the posts primary key (day first) skip
+		// everything older than the sample.
+		return "SELECT " + itoa(n) + " AS side, " + cols + " FROM " + q.db + ".posts WHERE created_at >= (SELECT min(created_at) FROM (" + sub + ")) AND created_at < toDateTime(@to_ts, 'UTC') AND post_id IN (SELECT post_id FROM (" + sub + "))"
+	}
+	args := append(append(a1, a0...), clickhouse.Named("to_ts", day(f.To)+" 00:00:00"))
+	return side(1, s1) + " UNION ALL " + side(0, s0), args
 }
 
 func (q *Querier) driverEntities(ctx context.Context, r DriversRequest, res *DriversResult) ([]DriverRow, error) {
-	w := q.drillWhere(r.Filter, "es")
-	w.add("has(e_topic, @topic) AND et = @topic")
-	sql := "SELECT ee, any(ey), countIf(" + inThemeCond + "), count(), uniqExactIf(author_pseudonym, " + inThemeCond + ")" +
-		" FROM " + q.db + ".posts ARRAY JOIN e_topic AS et, e_entity AS ee, e_type AS ey, e_sentiment AS es" +
-		" WHERE " + w.sql() + " GROUP BY ee"
-	cs, err := q.scanDrivers(ctx, sql, w.args, true)
+	inner, args := q.sampled(r.Filter, "author_pseudonym, e_topic, e_entity, e_type")
+	sql := "SELECT ee, any(ey), sum(side = 1), sum(side = 0), uniqExactIf(author_pseudonym, side = 1) FROM (" + inner + ")" +
+		" ARRAY JOIN e_topic AS et, e_entity AS ee, e_type AS ey WHERE et = @topic GROUP BY ee"
+	cs, err := q.scanDrivers(ctx, sql, append(args, clickhouse.Named("topic", r.Filter.Topics[0])), true)
 	if err != nil {
 		return nil, err
 	}
-	return q.rankDrivers(cs, int(res.ThemePosts), int(res.TopicPosts), r, res), nil
+	n1, n := q.sampleSizes(res)
+	return q.rankDrivers(cs, n1, n, r, res), nil
+}
+
+func (q *Querier) sampleSizes(res *DriversResult) (n1, n int) {
+	n1 = min(int(res.ThemePosts), TermsSample)
+	n = min(int(res.TopicPosts), TermsSample)
+	res.Sampled = int(res.ThemePosts) > TermsSample || int(res.TopicPosts) > TermsSample
+	res.TermsSampled = res.Sampled
+	return n1, n
 }
 
 // stopwords are left out of the terms analysis.
@@ -194,40 +226,16 @@ under until very want were what when where which while whom will with would your
 yourselves because still again thing things anyone anything someone something every everyone`)
 
 func (q *Querier) driverTerms(ctx context.Context, r DriversRequest, res *DriversResult) ([]DriverRow, error) {
-	f := r.Filter
-	// The terms analysis tokenizes text, so it reads a bounded sample: the
-	// most recent TermsSample posts of the topic x theme and as many of the
-	// whole topic, and scales the baseline to the topic's real size.
-	wt := q.drillWhere(f, "")
-	wt.add("arrayExists((t, h, s) -> t = @topic AND h = @theme AND " + sentimentOr(f.Sentiment, "s") + ", m_topic, m_theme, m_sentiment)")
-	wb := q.drillWhere(f, "")
-	wb.add("arrayExists((t, h, s) -> t = @topic AND h = '' AND " + sentimentOr(f.Sentiment, "s") + ", m_topic, m_theme, m_sentiment)")
-	sample := func(w *where) string {
-		return "SELECT post_id, author_pseudonym, arrayDistinct(extractAll(lowerUTF8(text), '\\\\p{L}{4,}')) AS terms FROM " + q.db + ".posts" +
-			" WHERE " + w.sql() + " ORDER BY created_at DESC LIMIT " + itoa(TermsSample)
-	}
-	// w.sql() of both sides use the same named args (from, to, topic,
-	// theme, sources, langs), so one argument list serves both.
-	sql := "SELECT term, sum(side = 1), sum(side = 0), uniqExactIf(author_pseudonym, side = 1) FROM (" +
-		"SELECT 1 AS side, author_pseudonym, terms FROM (" + sample(wt) + ") UNION ALL " +
-		"SELECT 0 AS side, author_pseudonym, terms FROM (" + sample(wb) + ")" +
-		") ARRAY JOIN terms AS term WHERE NOT has(@stop, term) GROUP BY term HAVING sum(side = 1) >= @min_count"
-	args := append(wt.args, clickhouse.Named("stop", stopwords), clickhouse.Named("min_count", r.MinCount))
+	inner, args := q.sampled(r.Filter, "author_pseudonym, arrayDistinct(extractAll(lowerUTF8(text), '\\\\p{L}{4,}')) AS terms")
+	sql := "SELECT term, sum(side = 1), sum(side = 0), uniqExactIf(author_pseudonym, side = 1) FROM (" + inner + ")" +
+		" ARRAY JOIN terms AS term WHERE NOT has(@stop, term) GROUP BY term HAVING sum(side = 1) >= @min_count"
+	args = append(args, clickhouse.Named("stop", stopwords), clickhouse.Named("min_count", r.MinCount))
 	cs, err := q.scanDrivers(ctx, sql, args, false)
 	if err != nil {
 		return nil, err
 	}
-	n1 := min(int(res.ThemePosts), TermsSample)
-	n := min(int(res.TopicPosts), TermsSample)
-	res.TermsSampled = int(res.ThemePosts) > TermsSample || int(res.TopicPosts) > TermsSample
+	n1, n := q.sampleSizes(res)
 	return q.rankDrivers(cs, n1, n, r, res), nil
-}
-
-func sentimentOr(label, col string) string {
-	if label == "" {
-		return "1"
-	}
-	return sentimentCond(col, label)
 }
 
 func itoa(n int) string {
@@ -280,6 +288,10 @@ type QuotesRequest struct {
 
 // MaxQuotes caps the quotes one request returns.
 const MaxQuotes = 50
+
+// QuoteCandidates is how many posts of the topic x theme quotes reads to
+// pick from (after collapsing near-duplicates and capping per source).
+const QuoteCandidates = 2000
 
 // ParseQuotes validates the parameters of GET /api/v1/quotes.
 func ParseQuotes(v url.Values, now time.Time) (QuotesRequest, error) {
@@ -346,23 +358,39 @@ func (q *Querier) Quotes(ctx context.Context, r QuotesRequest) (QuotesResult, er
 		res.Suppressed = true
 		return res, nil
 	}
-	w := q.drillWhere(f, "")
-	w.add("arrayExists((t, h, s) -> t = @topic AND h = @theme AND "+sentimentOr(f.Sentiment, "s")+", m_topic, m_theme, m_sentiment)",
-		clickhouse.Named("avg", gs[0].avg()), clickhouse.Named("per_source", (r.Limit+1)/2), clickhouse.Named("limit", r.Limit))
-	order := "last DESC"
-	if r.Order == "typical" {
-		order = "abs(s - @avg) ASC, similar DESC, last DESC"
+	// Candidates come from the mentions fact table (sorted by topic, theme,
+	// day): the most recent, or those closest to the average sentiment.
+	// Only they are read from posts.
+	cw := &where{}
+	cw.add("topic = @topic AND theme = @theme", clickhouse.Named("topic", topic), clickhouse.Named("theme", theme))
+	cw.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(f.From)), clickhouse.Named("to", day(f.To)))
+	if len(f.Sources) > 0 {
+		cw.add("source IN @sources", clickhouse.Named("sources", set(f.Sources)))
 	}
+	if len(f.Langs) > 0 {
+		cw.add("lang IN @langs", clickhouse.Named("langs", set(f.Langs)))
+	}
+	if f.Sentiment != "" {
+		cw.add(sentimentCond("sentiment", f.Sentiment))
+	}
+	corder, order := "created_at DESC", "last DESC"
+	if r.Order == "typical" {
+		corder, order = "abs(sentiment - @avg) ASC, created_at DESC", "abs(s - @avg) ASC, similar DESC, last DESC"
+	}
+	cand := "SELECT post_id, created_at FROM " + q.db + ".mentions WHERE " + cw.sql() + " ORDER BY " + corder + " LIMIT " + itoa(QuoteCandidates)
+	args := append(cw.args, clickhouse.Named("avg", gs[0].avg()), clickhouse.Named("per_source", (r.Limit+1)/2),
+		clickhouse.Named("limit", r.Limit), clickhouse.Named("to_ts", day(f.To)+" 00:00:00"))
 	// ps is the post's sentiment for this topic (its topic row).
 	sql := "SELECT any(text), any(source) AS src, any(lang), toString(toDate(max(created_at))) AS d, avg(ps) AS s, count() AS similar, max(created_at) AS last" +
 		" FROM (SELECT text, source, lang, created_at," +
 		" arraySum(arrayMap((t, h, s) -> if(t = @topic AND h = '', s, 0), m_topic, m_theme, m_sentiment)) AS ps FROM " + q.db + ".posts" +
-		" WHERE " + w.sql() + ")" +
+		" WHERE created_at >= (SELECT min(created_at) FROM (" + cand + ")) AND created_at < toDateTime(@to_ts, 'UTC')" +
+		" AND post_id IN (SELECT post_id FROM (" + cand + ")))" +
 		" GROUP BY cityHash64(replaceRegexpAll(lowerUTF8(text), '[^\\\\p{L}]+', ' ')) AS h" +
 		" ORDER BY " + order + " LIMIT @per_source BY src LIMIT @limit"
 	qctx, cancel := q.ctx(ctx)
 	defer cancel()
-	rows, err := q.conn.Query(qctx, sql, w.args...)
+	rows, err := q.conn.Query(qctx, sql, args...)
 	if err != nil {
 		return res, q.classify(qctx, err)
 	}
