@@ -134,11 +134,16 @@ func BreakdownRoute(q *Querier, now func() time.Time) Route {
 			return
 		}
 		res, err := q.Breakdown(r.Context(), req)
-		if err != nil {
-			if errors.Is(err, context.Canceled) {
-				return
-			}
-			writeError(w, http.StatusServiceUnavailable, "unavailable", "query failed: clickhouse unavailable or too slow", nil)
+		switch {
+		case err == nil:
+		case errors.Is(err, context.Canceled):
+			return // the client went away
+		case errors.Is(err, ErrUnavailable), errors.Is(err, ErrTimeout):
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, "unavailable", "clickhouse is unavailable or the query timed out", nil)
+			return
+		default:
+			writeError(w, http.StatusInternalServerError, "internal", "internal error", nil)
 			return
 		}
 		writeJSON(w, http.StatusOK, res)
