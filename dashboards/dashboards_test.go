@@ -2,6 +2,7 @@ package dashboards_test
 
 import (
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -351,5 +352,29 @@ func TestGrafanaProvisioning(t *testing.T) {
 				t.Errorf("%s: datasource %v", f, ds)
 			}
 		}
+	}
+}
+
+func TestTopicsInPage(t *testing.T) {
+	h := dashboards.Handler(dashboards.Options{Topics: []dashboards.Topic{
+		{ID: "acme", Name: `Acme "<script>alert(1)</script>"`, Kind: "brand"},
+	}})
+	b := body(t, get(t, h, "/"))
+	if strings.Contains(b, "<script>alert") {
+		t.Fatal("topic name not escaped in the page")
+	}
+	m := regexp.MustCompile(`<meta name="undertone-topics" content="([^"]*)">`).FindStringSubmatch(b)
+	if m == nil {
+		t.Fatal("no undertone-topics meta")
+	}
+	var got []dashboards.Topic
+	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &got); err != nil {
+		t.Fatalf("topics meta is not JSON: %v (%s)", err, m[1])
+	}
+	if len(got) != 1 || got[0].ID != "acme" || got[0].Name != `Acme "<script>alert(1)</script>"` {
+		t.Errorf("topics meta decodes to %+v", got)
+	}
+	if !strings.Contains(body(t, get(t, dashboards.Handler(dashboards.Options{}), "/")), `<meta name="undertone-topics" content="[]">`) {
+		t.Error("no topics: want an empty list")
 	}
 }
