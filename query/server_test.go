@@ -374,3 +374,31 @@ func TestMountNeedsAccessDecision(t *testing.T) {
 		t.Fatal("a mount that is neither public nor scoped was accepted")
 	}
 }
+
+// TestServeWiringRoutes mirrors `undertone serve`: the collector needs the
+// ingest scope and the dashboards shell at / is the one explicitly public
+// mount (static pages without data; they call the API with a token). The
+// API stays protected behind it.
+func TestServeWiringRoutes(t *testing.T) {
+	ui := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("<html>")) })
+	s := newServer(t, 0,
+		query.Route{Method: http.MethodPost, Path: "/v1/posts", Scope: auth.ScopeIngest, Handler: ingestHandler},
+		query.Route{Path: "/", Public: true, Handler: ui})
+	explicitlyPublic := map[string]bool{"/healthz": true, "/readyz": true, "/": true}
+	for _, rt := range s.Routes() {
+		if rt.Public && !explicitlyPublic[rt.Path] {
+			t.Errorf("unexpected public route %s", rt.Path)
+		}
+	}
+	if w := do(t, s, http.MethodGet, "/topic", ""); w.Code != http.StatusOK {
+		t.Errorf("dashboards page: %d", w.Code)
+	}
+	for _, p := range []string{"/api/v1/themes?topic=a", "/api/v1/openapi.json", "/api/v1/nope", "/api/"} {
+		if w := do(t, s, http.MethodGet, p, ""); w.Code != http.StatusUnauthorized {
+			t.Errorf("%s without token behind a public /: %d", p, w.Code)
+		}
+	}
+	if w := do(t, s, http.MethodPost, "/v1/posts", readTok); w.Code != http.StatusForbidden {
+		t.Errorf("collector with a read token: %d", w.Code)
+	}
+}
