@@ -414,7 +414,8 @@ func cut0(k string) (a, b, c string) {
 }
 
 // entityPairs counts posts per (topic, entity) in both periods. Without
-// source, lang, sentiment or theme filters it reads entity_daily; with them
+// source, lang, sentiment or theme filters it reads q_entity_daily
+// (migration 0003); with them
 // it drills down into posts (one ARRAY JOIN over the per-topic entity
 // arrays).
 func (q *Querier) entityPairs(ctx context.Context, f, prev Filter) (map[string]*pair, error) {
@@ -427,8 +428,8 @@ func (q *Querier) entityPairs(ctx context.Context, f, prev Filter) (map[string]*
 			w.add("topic != ''")
 		}
 		w.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(prev.From)), clickhouse.Named("to", day(f.To)))
-		sql = "SELECT topic, entity, entity_type, toString(day >= toDate(@cur_from)) AS c, countMerge(mentions), uniqExactMerge(authors), sumMerge(sentiment_sum)" +
-			" FROM " + q.db + ".entity_daily WHERE " + w.sql() + " GROUP BY topic, entity, entity_type, c"
+		sql = "SELECT topic, entity, entity_type, toString(day >= toDate(@cur_from)) AS c, countMerge(mentions), uniqHLL12Merge(authors), sumMerge(sentiment_sum)" +
+			" FROM " + q.db + ".q_entity_daily WHERE " + w.sql() + " GROUP BY topic, entity, entity_type, c"
 	} else {
 		if len(f.Topics) > 0 {
 			w.add("et IN @topics", clickhouse.Named("topics", set(f.Topics)))

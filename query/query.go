@@ -91,11 +91,11 @@ func (q *Querier) Ping(ctx context.Context) error {
 	ctx, cancel := q.ctx(ctx)
 	defer cancel()
 	var n uint64
-	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name IN ('q_theme_daily', 'q_theme_daily_all', 'mentions', 'posts', 'entity_daily')",
+	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name IN ('q_theme_daily', 'q_theme_daily_all', 'q_entity_daily', 'mentions', 'posts')",
 		clickhouse.Named("db", q.opts.Database)).Scan(&n); err != nil {
 		return q.classify(ctx, err)
 	}
-	if n < 5 {
+	if n < 5 { // every table the queries read
 		return fmt.Errorf("%w: tables of %s missing (run undertone migrate up)", ErrUnavailable, q.opts.Database)
 	}
 	return nil

@@ -100,3 +100,42 @@ func LoadSynthetic(ctx context.Context, conn driver.Conn, db string, n, chunk ui
 	}
 	return nil
 }
+
+// backfills are the SELECTs of the query API's materialized views
+// (migrations 0002 and 0003), for tables created after posts had rows.
+var backfills = map[string]string{
+	"q_theme_daily": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme, source, lang, countState() AS post_count,
+ uniqHLL12State(author_pseudonym) AS authors, sumState(toFloat64(ms)) AS sentiment_sum
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms GROUP BY day, topic, theme, source, lang`,
+	"q_theme_daily_all": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme, countState() AS post_count,
+ uniqHLL12State(author_pseudonym) AS authors, sumState(toFloat64(ms)) AS sentiment_sum
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms GROUP BY day, topic, theme`,
+	"q_entity_daily": `SELECT toDate(created_at) AS day, et AS topic, ee AS entity, ey AS entity_type, countState() AS mentions,
+ uniqHLL12State(author_pseudonym) AS authors, sumState(toFloat64(es)) AS sentiment_sum
+ FROM {db}.posts ARRAY JOIN e_topic AS et, e_entity AS ee, e_type AS ey, e_sentiment AS es GROUP BY day, topic, entity, entity_type`,
+}
+
+// Backfill fills each empty query-API aggregate from posts. It is only
+// correct while nothing else writes to posts (a view and the backfill would
+// both count concurrent inserts). It returns the tables it filled.
+func Backfill(ctx context.Context, conn driver.Conn, db string) ([]string, error) {
+	var posts uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+".posts").Scan(&posts); err != nil || posts == 0 {
+		return nil, err
+	}
+	var done []string
+	for _, t := range []string{"q_theme_daily", "q_theme_daily_all", "q_entity_daily"} {
+		var n uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+"."+t).Scan(&n); err != nil {
+			return done, fmt.Errorf("querytest: count %s: %w", t, err)
+		}
+		if n > 0 {
+			continue
+		}
+		if err := conn.Exec(ctx, "INSERT INTO "+db+"."+t+" "+strings.ReplaceAll(backfills[t], "{db}", db)); err != nil {
+			return done, fmt.Errorf("querytest: backfill %s: %w", t, err)
+		}
+		done = append(done, t)
+	}
+	return done, nil
+}
