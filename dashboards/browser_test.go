@@ -442,11 +442,7 @@ func TestBrowserFakeAPI(t *testing.T) {
 	api := newFakeAPI("ut_test")
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", api)
-	mux.Handle("/", dashboards.Handler(dashboards.Options{AuthMode: "tokens", Topics: []dashboards.Topic{
-		{ID: "acme-phone", Name: "Acme Phone", Kind: "product", Brand: "acme"},
-		{ID: "acme-buds", Name: "Acme Buds", Kind: "product", Brand: "acme"},
-		{ID: "beta-mobile", Name: "Beta Mobile", Kind: "competitor"},
-	}}))
+	mux.Handle("/", dashboards.Handler(dashboards.Options{AuthMode: "tokens", Topics: fakeTopics}))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	timings := walkUI(t, srv.URL, "ut_test", "acme-phone")

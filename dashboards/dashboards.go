@@ -48,9 +48,11 @@ type Options struct {
 	// Title is shown in the header and the page title. Empty means "Undertone".
 	Title string
 	// Topics is the configured taxonomy (config/topics.yaml): ids with
-	// display names, rendered into the page so the UI can name topics and
-	// offer them in pickers. Empty: the UI lists the topics the API has
-	// data for, by id.
+	// display names, so the UI can name topics and offer them in pickers.
+	// With AuthMode "none" it is rendered into the page; with tokens the UI
+	// reads it from GET /api/v1/topics (mount TopicsHandler there, scope
+	// read). Without either, the UI lists the topics the API has data for,
+	// by id.
 	Topics []Topic
 	Logger *slog.Logger
 }
@@ -119,8 +121,10 @@ type indexData struct {
 }
 
 func (h *handler) data() indexData {
+	// The shell is public: in tokens mode the taxonomy (which brands and
+	// competitors are tracked) stays behind the API's auth (TopicsHandler).
 	topics := h.opts.Topics
-	if topics == nil {
+	if topics == nil || h.opts.AuthMode != "none" {
 		topics = []Topic{}
 	}
 	b, _ := json.Marshal(topics) // strings only: cannot fail
@@ -260,6 +264,27 @@ func assetVersion(static fs.FS) string {
 		hash.Write(b)
 	}
 	return hex.EncodeToString(hash.Sum(nil)[:6])
+}
+
+// TopicsHandler serves the taxonomy as JSON ({"topics": [...]}) for
+// GET /api/v1/topics. Mount it behind the API's token check (scope read).
+// It is safe for concurrent use.
+func TopicsHandler(topics []Topic) http.Handler {
+	if topics == nil {
+		topics = []Topic{}
+	}
+	b, _ := json.Marshal(map[string][]Topic{"topics": topics}) // strings only: cannot fail
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		_, _ = w.Write(b)
+	})
 }
 
 // AssetNames lists the embedded static files (slash paths relative to

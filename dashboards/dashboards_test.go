@@ -356,9 +356,11 @@ func TestGrafanaProvisioning(t *testing.T) {
 }
 
 func TestTopicsInPage(t *testing.T) {
-	h := dashboards.Handler(dashboards.Options{Topics: []dashboards.Topic{
-		{ID: "acme", Name: `Acme "<script>alert(1)</script>"`, Kind: "brand"},
-	}})
+	topics := []dashboards.Topic{{ID: "acme", Name: `Acme "<script>alert(1)</script>"`, Kind: "brand"}}
+	if b := body(t, get(t, dashboards.Handler(dashboards.Options{Topics: topics}), "/")); !strings.Contains(b, `<meta name="undertone-topics" content="[]">`) {
+		t.Error("tokens mode: the public page shell lists the topics")
+	}
+	h := dashboards.Handler(dashboards.Options{AuthMode: "none", Topics: topics})
 	b := body(t, get(t, h, "/"))
 	if strings.Contains(b, "<script>alert") {
 		t.Fatal("topic name not escaped in the page")
@@ -376,5 +378,20 @@ func TestTopicsInPage(t *testing.T) {
 	}
 	if !strings.Contains(body(t, get(t, dashboards.Handler(dashboards.Options{}), "/")), `<meta name="undertone-topics" content="[]">`) {
 		t.Error("no topics: want an empty list")
+	}
+}
+
+func TestTopicsHandler(t *testing.T) {
+	h := dashboards.TopicsHandler([]dashboards.Topic{{ID: "acme", Name: "Acme", Kind: "brand"}, {ID: "acme-phone", Name: "Acme Phone", Brand: "acme"}})
+	res := get(t, h, "/api/v1/topics")
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Fatalf("status %d, type %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	var doc struct{ Topics []dashboards.Topic }
+	if err := json.Unmarshal([]byte(body(t, res)), &doc); err != nil || len(doc.Topics) != 2 || doc.Topics[1].Brand != "acme" {
+		t.Fatalf("body %+v, %v", doc, err)
+	}
+	if res := get(t, dashboards.TopicsHandler(nil), "/api/v1/topics"); !strings.Contains(body(t, res), `{"topics":[]}`) {
+		t.Error("nil topics: want an empty list")
 	}
 }

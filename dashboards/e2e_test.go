@@ -5,6 +5,7 @@ package dashboards_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -61,14 +62,16 @@ func TestBrowserE2E(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ui := dashboards.Handler(dashboards.Options{AuthMode: "tokens", Topics: []dashboards.Topic{
+	topics := []dashboards.Topic{
 		{ID: querytest.Acme, Name: "Acme Phone", Kind: "product"},
 		{ID: querytest.Beta, Name: "Beta Mobile", Kind: "competitor"},
 		{ID: querytest.Tiny, Name: "Tiny Brand", Kind: "brand"},
-	}})
+	}
+	// Mounted as cmd/undertone/serve.go mounts them.
 	srv, err := query.NewServer(query.ServerOptions{Querier: q, Auth: a, Mounts: []query.Route{
 		query.BreakdownRoute(q, nil),
-		{Path: "/", Public: true, Handler: ui},
+		{Method: http.MethodGet, Path: "/api/v1/topics", Scope: auth.ScopeRead, Handler: dashboards.TopicsHandler(topics)},
+		{Path: "/", Public: true, Handler: dashboards.Handler(dashboards.Options{AuthMode: "tokens", Topics: topics})},
 	}})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/undertone/undertone/dashboards"
 	"github.com/undertone/undertone/query"
 )
 
@@ -23,6 +24,12 @@ type fakeAPI struct {
 	token  string
 	topics []string
 	now    time.Time
+}
+
+var fakeTopics = []dashboards.Topic{
+	{ID: "acme-phone", Name: "Acme Phone", Kind: "product", Brand: "acme"},
+	{ID: "acme-buds", Name: "Acme Buds", Kind: "product", Brand: "acme"},
+	{ID: "beta-mobile", Name: "Beta Mobile", Kind: "competitor"},
 }
 
 var fakeThemes = []string{"fears", "frustrations", "disappointments", "joys", "desires", "confusion"}
@@ -50,6 +57,9 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err error
 	)
 	switch ep {
+	case "topics":
+		dashboards.TopicsHandler(fakeTopics).ServeHTTP(w, r)
+		return
 	case "openapi.json":
 		out = map[string]any{"openapi": "3.0.3"}
 	case "themes":

@@ -4,6 +4,7 @@ package dashboards_test
 
 import (
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -76,6 +77,7 @@ func TestPageLoadLarge(t *testing.T) {
 	}
 	srv, err := query.NewServer(query.ServerOptions{Querier: q, Auth: a, Now: now, Mounts: []query.Route{
 		query.BreakdownRoute(q, now),
+		{Method: http.MethodGet, Path: "/api/v1/topics", Scope: auth.ScopeRead, Handler: dashboards.TopicsHandler(topics)},
 		{Path: "/", Public: true, Handler: dashboards.Handler(dashboards.Options{Topics: topics})},
 	}})
 	if err != nil {

@@ -123,7 +123,9 @@ func newAPIServer(cfg config.Config, log *slog.Logger, reg prometheus.Registerer
 		// and the pages call the API with the user's token.
 		mounts = append(mounts, query.Route{Path: "/", Public: true, Handler: ui},
 			// GET /api/v1/breakdown: the Topic page's source and language mix.
-			query.BreakdownRoute(q, nil))
+			query.BreakdownRoute(q, nil),
+			// GET /api/v1/topics: the taxonomy, behind the token (the shell is public).
+			query.Route{Method: http.MethodGet, Path: "/api/v1/topics", Scope: auth.ScopeRead, Handler: dashboards.TopicsHandler(topics)})
 	}
 	srv, err := query.NewServer(query.ServerOptions{
 		Querier: q, Auth: authn, Logger: log, Registerer: reg, Mounts: mounts,

@@ -123,12 +123,21 @@ const themeRow = (r) => ({
 // to the topics that have posts in the last year when the API has no
 // /topics endpoint.
 export async function topics(opts = {}) {
-  // The server renders the configured taxonomy into the page.
+  // Local mode: the server renders the taxonomy into the page.
   try {
     const embedded = JSON.parse(meta('undertone-topics', '[]'));
     if (Array.isArray(embedded) && embedded.length) return embedded;
   } catch { /* fall through to the API */ }
-  // The API has no topic list: use the topics with posts in the last year.
+  try {
+    const resp = await get('topics', {}, opts);
+    const list = rows(resp, 'topics').map((t) => ({
+      id: pick(t, 'id'), name: pick(t, 'name', 'id'), kind: t.kind, brand: t.brand,
+    }));
+    if (list.length) return list;
+  } catch (err) {
+    if (err.status !== 404) throw err;
+  }
+  // No taxonomy served: the topics with posts in the last year, by id.
   const resp = await get('sov', { period: '365d' }, opts);
   return rows(resp, 'rows').map((r) => ({ id: r.topic, name: r.topic }));
 }
