@@ -48,7 +48,7 @@ environment or from *_file keys.`,
 
 	root.AddCommand(
 		newConfigCmd(g),
-		notImplemented("run", "Run all stages in one process (ingest, enrich, sink, serve)", 10),
+		newRunCmd(g),
 		newIngestCmd(g),
 		newEnrichStageCmd(g),
 		newSinkCmd(g),
