@@ -79,6 +79,10 @@ bench: ## benchmarks (BENCHTIME=1s by default; compare runs with benchstat)
 bench-api: ## query API latency: loads 10M posts into ClickHouse db bench_query (once) and reports p50/p95/p99 per endpoint, 8 clients
 	UNDERTONE_LONG=1 $(GO) test -tags integration -timeout 120m -run '^TestBenchAPI$$' -v ./query/
 
+.PHONY: bench-dashboards
+bench-dashboards: browser-deps ## dashboards page loads in headless Chromium on the bench_query data set (10M posts, loaded once, shared with bench-api)
+	UNDERTONE_LONG=1 $(GO) test -tags integration -timeout 120m -run '^TestPageLoadLarge$$' -v ./dashboards/
+
 MODEL_DATA ?= ../shared/data
 
 .PHONY: model
