@@ -345,7 +345,7 @@ type QuotesResult struct {
 // (same text after lowercasing and dropping everything but letters) are
 // collapsed, at most ceil(Limit/2) come from one source, and they are
 // ordered most recent first, or (typical) closest to the group's average
-// sentiment first.
+// sentiment first. Both pick among the QuoteCandidates most recent posts.
 func (q *Querier) Quotes(ctx context.Context, r QuotesRequest) (QuotesResult, error) {
 	f := r.Filter
 	topic, theme := f.Topics[0], f.Themes[0]
@@ -359,8 +359,7 @@ func (q *Querier) Quotes(ctx context.Context, r QuotesRequest) (QuotesResult, er
 		return res, nil
 	}
 	// Candidates come from the mentions fact table (sorted by topic, theme,
-	// day): the most recent, or those closest to the average sentiment.
-	// Only they are read from posts.
+	// day): the QuoteCandidates most recent. Only they are read from posts.
 	cw := &where{}
 	cw.add("topic = @topic AND theme = @theme", clickhouse.Named("topic", topic), clickhouse.Named("theme", theme))
 	cw.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(f.From)), clickhouse.Named("to", day(f.To)))
@@ -373,11 +372,13 @@ func (q *Querier) Quotes(ctx context.Context, r QuotesRequest) (QuotesResult, er
 	if f.Sentiment != "" {
 		cw.add(sentimentCond("sentiment", f.Sentiment))
 	}
-	corder, order := "created_at DESC", "last DESC"
+	// Typical quotes are the most typical among the recent candidates: the
+	// candidates stay a recent window, so posts is read only there.
+	order := "last DESC"
 	if r.Order == "typical" {
-		corder, order = "abs(sentiment - @avg) ASC, created_at DESC", "abs(s - @avg) ASC, similar DESC, last DESC"
+		order = "abs(s - @avg) ASC, similar DESC, last DESC"
 	}
-	cand := "SELECT post_id, created_at FROM " + q.db + ".mentions WHERE " + cw.sql() + " ORDER BY " + corder + " LIMIT " + itoa(QuoteCandidates)
+	cand := "SELECT post_id, created_at FROM " + q.db + ".mentions WHERE " + cw.sql() + " ORDER BY created_at DESC LIMIT " + itoa(QuoteCandidates)
 	args := append(cw.args, clickhouse.Named("avg", gs[0].avg()), clickhouse.Named("per_source", (r.Limit+1)/2),
 		clickhouse.Named("limit", r.Limit), clickhouse.Named("to_ts", day(f.To)+" 00:00:00"))
 	// ps is the post's sentiment for this topic (its topic row).
