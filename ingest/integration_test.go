@@ -17,9 +17,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/undertone/undertone/config"
 	"github.com/undertone/undertone/ingest"
-	"github.com/undertone/undertone/ingest/generate"
 	"github.com/undertone/undertone/internal/testenv"
 	"github.com/undertone/undertone/post"
 	"github.com/undertone/undertone/stream"
@@ -35,27 +33,8 @@ func postCount() int {
 	return 20_000
 }
 
-// generated returns n synthetic JSONL records from the repo's taxonomy.
-func generated(t *testing.T, n int) [][]byte {
-	t.Helper()
-	tax, err := config.LoadTopics("../config/topics.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var topics []generate.Topic
-	for _, tp := range tax.Topics {
-		topics = append(topics, generate.Topic{ID: tp.ID, Name: tp.Name, Kind: tp.Kind, Aliases: tp.Aliases, Features: tp.Features})
-	}
-	g, err := generate.New(generate.Config{Posts: n, Days: 14, Seed: 42, Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Topics: topics})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if _, err := g.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
-}
+// generated returns n synthetic JSONL records.
+func generated(t *testing.T, n int) [][]byte { return generatedLines(t, n) }
 
 // poison are bad records with the reason ingest must give each.
 func poison() []struct {

@@ -8,6 +8,9 @@ import (
 	"github.com/abadojack/whatlanggo"
 )
 
+// maxDetectBytes bounds the text handed to n-gram detection.
+const maxDetectBytes = 400
+
 // LangUndetermined is the BCP 47 code for "language not determined".
 const LangUndetermined = "und"
 
@@ -36,6 +39,29 @@ var englishFunctionWords = map[string]bool{
 	"again": true, "than": true, "they": true, "their": true, "from": true, "at": true, "on": true,
 	"or": true, "if": true, "your": true, "too": true, "been": true, "never": true, "still": true,
 	"wish": true, "hate": true, "scared": true, "worried": true, "any": true, "new": true,
+	"a": true, "an": true, "up": true, "got": true, "get": true, "did": true, "had": true, "we": true,
+	"our": true, "he": true, "she": true, "them": true, "there": true, "here": true, "one": true,
+	"all": true, "out": true, "no": true, "yes": true, "like": true, "who": true, "which": true,
+	"mine": true, "off": true, "over": true, "into": true, "by": true, "were": true, "am": true,
+	"im": true, "dont": true, "cant": true, "isn't": true, "i've": true, "i'd": true, "i'll": true,
+	"thanks": true, "please": true, "help": true, "today": true, "week": true,
+	"lol": true, "tbh": true, "ngl": true, "omg": true, "smh": true, "good": true, "bad": true,
+	"great": true, "better": true, "best": true, "worst": true, "much": true, "more": true,
+	"some": true, "every": true, "only": true, "even": true, "why's": true, "what's": true,
+}
+
+// foreignFunctionWords are frequent function words of the other common
+// Latin-script languages; they veto the English shortcut.
+var foreignFunctionWords = map[string]bool{
+	"el": true, "los": true, "las": true, "del": true, "que": true, "es": true, "muy": true, "mi": true,
+	"por": true, "para": true, "con": true, "una": true, "se": true, "lo": true, "y": true, "pero": true,
+	"der": true, "die": true, "das": true, "und": true, "ich": true, "ist": true, "nicht": true, "mein": true,
+	"meinem": true, "mit": true, "sehr": true, "von": true, "wird": true, "habe": true, "ein": true, "eine": true,
+	"le": true, "les": true, "des": true, "est": true, "et": true, "une": true, "je": true, "mon": true,
+	"pas": true, "ne": true, "du": true, "au": true, "il": true, "elle": true, "c'est": true, "j'ai": true,
+	"o": true, "os": true, "meu": true, "minha": true, "com": true, "muito": true, "não": true, "da": true,
+	"di": true, "della": true, "mio": true, "non": true, "per": true, "che": true, "sono": true, "ho": true,
+	"de": true, "la": true, "het": true, "een": true, "en": true, "ik": true, "niet": true, "van": true,
 }
 
 // DetectLang returns the ISO 639-1 code of text's language ("en", "de",
@@ -44,7 +70,7 @@ var englishFunctionWords = map[string]bool{
 // whatlanggo restricted to about 30 common languages. It is safe for
 // concurrent use.
 func DetectLang(text string) string {
-	words, en, foreign, letters := 0, 0, 0, 0
+	words, en, other, foreign, letters := 0, 0, 0, 0, 0
 	nonASCII := false
 	start := -1
 	wordForeign := false
@@ -57,8 +83,13 @@ func DetectLang(text string) string {
 		words++
 		if wordForeign {
 			foreign++
-		} else if len(w) <= 6 && englishFunctionWords[asciiLower(w)] {
-			en++
+		} else if len(w) <= 7 {
+			lw := asciiLower(w)
+			if englishFunctionWords[lw] {
+				en++
+			} else if foreignFunctionWords[lw] {
+				other++
+			}
 		}
 		wordForeign = false
 	}
@@ -90,13 +121,23 @@ func DetectLang(text string) string {
 		i++
 	}
 	flush(len(text))
-	if words >= 3 && en*4 >= words && foreign*4 < words {
+	// English when English function words are frequent enough and clearly
+	// outnumber other languages' function words and accented words.
+	if words >= 3 && en*6 >= words && en > 2*(other+foreign) {
 		return "en"
 	}
 	if letters == 0 && !nonASCII {
 		return LangUndetermined
 	}
-	info := whatlanggo.DetectWithOptions(text, detectOptions)
+	sample := text
+	if len(sample) > maxDetectBytes { // n-gram detection cost grows with length
+		cut := maxDetectBytes
+		for cut > 0 && !utf8.RuneStart(sample[cut]) {
+			cut--
+		}
+		sample = sample[:cut]
+	}
+	info := whatlanggo.DetectWithOptions(sample, detectOptions)
 	if info.Lang < 0 || info.Script == nil {
 		return LangUndetermined
 	}

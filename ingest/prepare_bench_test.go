@@ -24,3 +24,18 @@ func BenchmarkPrepare(b *testing.B) {
 		n++
 	}
 }
+
+// BenchmarkPrepareGenerated runs Prepare over a realistic mix of 5000
+// generated posts (about 5% non-English, 5% with PII).
+func BenchmarkPrepareGenerated(b *testing.B) {
+	lines := generatedLines(b, 5000)
+	p := newPreparer(b)
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		if _, err := p.Prepare(lines[n%len(lines)]); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+}
