@@ -17,19 +17,36 @@ func Summarize(d *Data) {
 }
 
 func headline(topics []TopicData) string {
+	// The strongest significant rising theme wins; entity movers only when
+	// no theme rose.
 	var best *Mover
-	var bestTopic string
+	var bestTopic TopicData
+	better := func(m Mover) bool {
+		if best == nil {
+			return true
+		}
+		if (m.Entity == "") != (best.Entity == "") {
+			return m.Entity == ""
+		}
+		return m.Z > best.Z
+	}
 	for _, t := range topics {
 		for _, m := range t.Emerging() {
-			if best == nil || m.Z > best.Z {
+			if better(m) {
 				mm := m
-				best, bestTopic = &mm, t.Name
+				best, bestTopic = &mm, t
 			}
 		}
 	}
 	if best != nil {
-		return fmt.Sprintf("Emerging this week: %s around %s (%s, %d posts vs %d).",
-			moverPhrase(*best), bestTopic, liftPhrase(best.Lift), int(best.Posts.Current), int(best.Posts.Previous))
+		h := fmt.Sprintf("Emerging this week: %s around %s (%s, %d posts vs %d)",
+			moverPhrase(*best), bestTopic.Name, liftPhrase(best.Lift), int(best.Posts.Current), int(best.Posts.Previous))
+		if best.Entity == "" {
+			if d := topDriver(bestTopic.Theme(best.Theme)); d != "" {
+				h += ", driven by " + d
+			}
+		}
+		return h + "."
 	}
 	if len(topics) == 0 {
 		return "No topics were configured for this report."
