@@ -34,6 +34,8 @@ func newTrainCmd() *cobra.Command {
 	f.Float64Var(&o.EmoL2, "emotion-l2", o.EmoL2, "L2 penalty (emotion)")
 	f.Float64Var(&o.SentL2, "sentiment-l2", o.SentL2, "L2 penalty (sentiment)")
 	f.IntVar(&o.EmoChar, "emotion-char", o.EmoChar, "longest character n-gram, 0 for none (emotion)")
+	f.IntVar(&o.EmoCharMin, "emotion-char-min", o.EmoCharMin, "shortest character n-gram (emotion)")
+	f.IntVar(&o.SentCharMin, "sentiment-char-min", o.SentCharMin, "shortest character n-gram (sentiment)")
 	f.IntVar(&o.SentChar, "sentiment-char", o.SentChar, "longest character n-gram, 0 for none (sentiment)")
 	f.Float64Var(&o.EmoPosWeight, "emotion-pos-weight", o.EmoPosWeight, "weigh positives by (neg/pos)^x per label (emotion)")
 	f.Float64Var(&o.SentGoEmotions, "sentiment-goemotions", o.SentGoEmotions, "weight of GoEmotions texts mapped to polarity in sentiment training (0: off)")

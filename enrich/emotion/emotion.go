@@ -98,11 +98,12 @@ func decodeModel() (*linear.Model, error) {
 
 // Enricher tags emotions. It is safe for concurrent use.
 type Enricher struct {
-	cfg  Config
-	m    *linear.Model
-	thr  [nl]float64
-	char int
-	pool sync.Pool
+	cfg     Config
+	m       *linear.Model
+	thr     [nl]float64
+	char    int
+	charMin int
+	pool    sync.Pool
 }
 
 type scratch struct {
@@ -129,6 +130,7 @@ func New(cfg Config, _ enrich.Settings) (*Enricher, error) {
 		e.thr[k] = min(m.Thresholds[k]*cfg.ThresholdScale, 0.99)
 	}
 	e.char = int(m.Params["char_ngrams"])
+	e.charMin = int(m.Params["char_min"])
 	e.pool.New = func() any { return new(scratch) }
 	return e, nil
 }
@@ -203,7 +205,7 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 
 // probs fills s.p with calibrated probabilities for tokens [a, b).
 func (e *Enricher) probs(s *scratch, a, b int) {
-	f := s.doc.FeaturesChar(a, b, e.m.Bits, e.char)
+	f := s.doc.FeaturesChar(a, b, e.m.Bits, e.charMin, e.char)
 	s.doc.Dense(a, b, s.dense[:])
 	e.m.Logits(f, s.dense[:], s.z[:])
 	for k := range nl {

@@ -96,6 +96,7 @@ type Enricher struct {
 	biasNeg float64
 	biasPos float64
 	char    int
+	charMin int
 	pool    sync.Pool
 }
 
@@ -118,6 +119,7 @@ func New(cfg Config, _ enrich.Settings) (*Enricher, error) {
 	}
 	e := &Enricher{cfg: cfg, m: m, biasNeg: m.Params["bias_negative"], biasPos: m.Params["bias_positive"]}
 	e.char = int(m.Params["char_ngrams"])
+	e.charMin = int(m.Params["char_min"])
 	e.pool.New = func() any { return new(scratch) }
 	return e, nil
 }
@@ -168,7 +170,7 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 
 // score scores tokens [a, b) of s.doc.
 func (e *Enricher) score(s *scratch, a, b int) post.Sentiment {
-	f := s.doc.FeaturesChar(a, b, e.m.Bits, e.char)
+	f := s.doc.FeaturesChar(a, b, e.m.Bits, e.charMin, e.char)
 	s.doc.Dense(a, b, s.dense[:])
 	e.m.Logits(f, s.dense[:], s.z[:])
 	// The tuned log-prior offsets shift the probabilities themselves, so

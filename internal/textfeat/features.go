@@ -149,12 +149,12 @@ func mix(x uint64) uint64 {
 // variants and an elongation marker. The slice aliases the Doc's scratch
 // space and is valid until the next call.
 func (d *Doc) Features(a, b int, bits uint) []uint32 {
-	return d.FeaturesChar(a, b, bits, 0)
+	return d.FeaturesChar(a, b, bits, 0, 0)
 }
 
-// FeaturesChar is Features plus character n-grams (3..maxN bytes, with
-// word-boundary markers) of each word when maxN >= 3.
-func (d *Doc) FeaturesChar(a, b int, bits uint, maxN int) []uint32 {
+// FeaturesChar is Features plus character n-grams (minN..maxN bytes, with
+// word-boundary markers) of each word when maxN >= 3; minN < 3 means 3.
+func (d *Doc) FeaturesChar(a, b int, bits uint, minN, maxN int) []uint32 {
 	f := d.feats[:0]
 	shift := 64 - bits
 	prev := uint64(seedStart)
@@ -178,7 +178,7 @@ func (d *Doc) FeaturesChar(a, b int, bits uint, maxN int) []uint32 {
 			f = append(f, uint32(mix(seedElong)>>shift))
 		}
 		if maxN >= 3 && t.Flags&FlagWord != 0 && t.n >= 3 {
-			f = d.charGrams(f, t, maxN, shift)
+			f = d.charGrams(f, t, max(minN, 3), maxN, shift)
 		}
 	}
 	if b > a {
@@ -191,7 +191,7 @@ func (d *Doc) FeaturesChar(a, b int, bits uint, maxN int) []uint32 {
 const seedChar = 0x2545f4914f6cdd1d
 
 // charGrams appends hashed byte n-grams (3..maxN) of "<word>".
-func (d *Doc) charGrams(f []uint32, t *Token, maxN int, shift uint) []uint32 {
+func (d *Doc) charGrams(f []uint32, t *Token, minN, maxN int, shift uint) []uint32 {
 	w := d.buf[t.off : t.off+t.n]
 	m := len(w) + 2
 	at := func(i int) byte {
@@ -203,7 +203,7 @@ func (d *Doc) charGrams(f []uint32, t *Token, maxN int, shift uint) []uint32 {
 		}
 		return w[i-1]
 	}
-	for n := 3; n <= maxN; n++ {
+	for n := minN; n <= maxN; n++ {
 		for i := 0; i+n <= m; i++ {
 			h := uint64(fnvOffset) ^ uint64(n)
 			for j := i; j < i+n; j++ {

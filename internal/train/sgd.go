@@ -13,10 +13,10 @@ type vec struct {
 	d []float32
 }
 
-func featurize(doc *textfeat.Doc, text string, bits uint, char int) vec {
+func featurize(doc *textfeat.Doc, text string, bits uint, char [2]int) vec {
 	doc.Tokenize(text)
 	var v vec
-	v.f = append([]uint32(nil), doc.FeaturesChar(0, len(doc.Tokens), bits, char)...)
+	v.f = append([]uint32(nil), doc.FeaturesChar(0, len(doc.Tokens), bits, char[0], char[1])...)
 	v.d = make([]float32, textfeat.NumDense)
 	doc.Dense(0, len(doc.Tokens), v.d)
 	return v

@@ -35,6 +35,8 @@ type Options struct {
 	EmoL2, SentL2         float64
 	// EmoChar and SentChar are the longest character n-gram (0: none).
 	EmoChar, SentChar int
+	// EmoCharMin and SentCharMin are the shortest character n-gram (< 3: 3).
+	EmoCharMin, SentCharMin int
 	// EmoPosWeight > 0 weighs positive examples of label k by
 	// (neg_k/pos_k)^EmoPosWeight.
 	EmoPosWeight float64
@@ -126,7 +128,7 @@ func digest(m *linear.Model) string {
 	return fmt.Sprintf("%08x", h.Sum32())
 }
 
-func featurizeAll(items []Item, bits uint, char int) []vec {
+func featurizeAll(items []Item, bits uint, char [2]int) []vec {
 	var doc textfeat.Doc
 	out := make([]vec, len(items))
 	for i, it := range items {
@@ -192,7 +194,7 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	fmt.Fprintf(o.Report, "emotion training: %d texts (GoEmotions train %d, SemEval-2018 E-c train+dev %d, TweetEval train %d, after removing %d dev duplicates)\n",
 		len(items), len(goTrain), len(ecTrain)+len(ecDev), len(teTrain),
 		len(goTrain)+len(ecTrain)+len(ecDev)+len(teTrain)-len(items))
-	xs := featurizeAll(items, o.EmoBits, o.EmoChar)
+	xs := featurizeAll(items, o.EmoBits, [2]int{o.EmoCharMin, o.EmoChar})
 	ys := make([][]int8, len(items))
 	for i := range items {
 		ys[i] = items[i].Y
@@ -218,7 +220,7 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	}
 	trainSigmoid(w, xs, ys, sw, pw, o.EmoEpochs, o.Seed)
 	meta := linear.Meta{
-		Params: map[string]float64{"char_ngrams": float64(o.EmoChar)},
+		Params: map[string]float64{"char_ngrams": float64(o.EmoChar), "char_min": float64(o.EmoCharMin)},
 		Name:   "emotion", Bits: o.EmoBits, Outputs: post.Emotions[:], Dense: textfeat.NumDense, Kind: "sigmoid",
 		Train: map[string]any{"epochs": o.EmoEpochs, "lr": o.EmoLR, "l2": o.EmoL2, "seed": o.Seed,
 			"weight_semeval": o.WeightSemEval, "weight_tweeteval": o.WeightTweetEval, "texts": len(items),
@@ -230,7 +232,7 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	}
 
 	// Calibration (Platt per label) on GoEmotions dev.
-	devX := featurizeAll(goDev, o.EmoBits, o.EmoChar)
+	devX := featurizeAll(goDev, o.EmoBits, [2]int{o.EmoCharMin, o.EmoChar})
 	devZ := logitsOf(m, devX)
 	gold := make([][]bool, len(goDev))
 	for i, it := range goDev {
@@ -304,7 +306,7 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	ekF1P := multiF1(ekProb, ekGold, len(post.Ekman), all)
 
 	// TweetEval: argmax over anger/joy/optimism/sadness.
-	teX := featurizeAll(teVal, o.EmoBits, o.EmoChar)
+	teX := featurizeAll(teVal, o.EmoBits, [2]int{o.EmoCharMin, o.EmoChar})
 	teZ := logitsOf(m, teX)
 	var tePred, teGold []int
 	for i, it := range teVal {
@@ -399,7 +401,7 @@ func toEkman(labels [][]bool) [][]bool {
 
 // stack appends the emotion model's calibrated probabilities to each
 // vector's dense features.
-func stack(emo *linear.Model, items []Item, xs []vec, char int) {
+func stack(emo *linear.Model, items []Item, xs []vec, char [2]int) {
 	var doc textfeat.Doc
 	z := make([]float32, emo.NOut())
 	for i, it := range items {
@@ -469,7 +471,7 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 	}
 	fmt.Fprintf(o.Report, "sentiment training: %d texts (%d dev duplicates removed), negative %d, neutral %d, positive %d\n",
 		len(items), nDup, cnt[0], cnt[1], cnt[2])
-	xs := featurizeAll(items, o.SentBits, o.SentChar)
+	xs := featurizeAll(items, o.SentBits, [2]int{o.SentCharMin, o.SentChar})
 	cls := make([]int, len(items))
 	sw := make([]float32, len(items))
 	for i, it := range items {
@@ -479,12 +481,12 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 	nd := textfeat.NumDense
 	if emo != nil {
 		nd += emo.NOut()
-		stack(emo, items, xs, o.EmoChar)
+		stack(emo, items, xs, [2]int{o.EmoCharMin, o.EmoChar})
 	}
 	w := newWeights(o.SentBits, 3, nd, o.SentLR, o.SentL2)
 	trainSoftmax(w, xs, cls, sw, o.SentEpochs, o.Seed)
 	meta := linear.Meta{
-		Params: map[string]float64{"char_ngrams": float64(o.SentChar)},
+		Params: map[string]float64{"char_ngrams": float64(o.SentChar), "char_min": float64(o.SentCharMin)},
 		Name:   "sentiment", Bits: o.SentBits, Outputs: SentimentLabels, Dense: nd, Kind: "softmax",
 		Train: map[string]any{"epochs": o.SentEpochs, "lr": o.SentLR, "l2": o.SentL2, "seed": o.Seed,
 			"texts": len(items), "class_weights": "inverse frequency", "lexicon": textfeat.LexiconVersion},
@@ -493,9 +495,9 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	devX := featurizeAll(dev, o.SentBits, o.SentChar)
+	devX := featurizeAll(dev, o.SentBits, [2]int{o.SentCharMin, o.SentChar})
 	if emo != nil {
-		stack(emo, dev, devX, o.EmoChar)
+		stack(emo, dev, devX, [2]int{o.EmoCharMin, o.EmoChar})
 		m.Params["stack_emotion"] = 1
 	}
 	devP := logitsOf(m, devX)
