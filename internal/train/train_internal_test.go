@@ -1,0 +1,63 @@
+package train
+
+import (
+	"math"
+	"testing"
+)
+
+func TestUnescapeU(t *testing.T) {
+	if got := unescapeU(`I\u2019m here\u002c ok \uZZZZ`); got != "I’m here, ok \\uZZZZ" {
+		t.Fatalf("unescapeU = %q", got)
+	}
+}
+
+func TestPolarityOf(t *testing.T) {
+	y := func(labels ...int) []int8 {
+		v := make([]int8, 28)
+		for _, l := range labels {
+			v[l] = pos
+		}
+		return v
+	}
+	// 17 joy, 18 love, 2 anger, 27 neutral, 26 surprise (ambiguous)
+	for _, tc := range []struct {
+		y    []int8
+		want int
+	}{{y(17, 18), 2}, {y(2), 0}, {y(27), 1}, {y(17, 2), -1}, {y(26), -1}, {y(), -1}} {
+		if got := polarityOf(tc.y); got != tc.want {
+			t.Errorf("polarityOf(%v) = %d, want %d", tc.y, got, tc.want)
+		}
+	}
+}
+
+func TestFitPlatt(t *testing.T) {
+	// Logits twice as confident as they should be: Platt halves them.
+	var z []float64
+	var y []bool
+	for i := range 4000 {
+		x := float64(i%200-100) / 25
+		z = append(z, 2*x)
+		y = append(y, float64((i*7919)%1000)/1000 < 1/(1+math.Exp(-x)))
+	}
+	a, b := fitPlatt(z, y)
+	if math.Abs(a-0.5) > 0.1 || math.Abs(b) > 0.15 {
+		t.Fatalf("fitPlatt = %.3f, %.3f; want about 0.5, 0", a, b)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	if f := f1(1, 1, 1); math.Abs(f-0.5) > 1e-9 {
+		t.Fatalf("f1 = %v", f)
+	}
+	mr, _ := macroRecall([]int{0, 1, 2, 2}, []int{0, 1, 2, 1}, 3)
+	if math.Abs(mr-(1+0.5+1)/3) > 1e-9 {
+		t.Fatalf("macroRecall = %v", mr)
+	}
+	if r := pearson([]float64{1, 2, 3}, []float64{2, 4, 6}); math.Abs(r-1) > 1e-9 {
+		t.Fatalf("pearson = %v", r)
+	}
+	got := decide([]float64{0.1, 0.2}, []float64{0.5, 0.5})
+	if got[0] || !got[1] {
+		t.Fatalf("decide fallback = %v", got)
+	}
+}
