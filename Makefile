@@ -138,19 +138,8 @@ services-status: ## show whether Kafka and ClickHouse are up
 	-@deploy/local/clickhouse.sh status
 
 .PHONY: demo
-demo: services-up build ## start services and run what exists of the pipeline end to end
-	@echo
-	@echo "== Undertone demo =="
-	@echo "Kafka:      $(UNDERTONE_TEST_KAFKA)"
-	@echo "ClickHouse: $(UNDERTONE_TEST_CLICKHOUSE)"
-	@echo "Binary:     $(BIN)"
-	@echo
-	@echo "-- undertone config validate"
-	UNDERTONE_KAFKA_BROKERS=$(UNDERTONE_TEST_KAFKA) UNDERTONE_CLICKHOUSE_ADDR=$(UNDERTONE_TEST_CLICKHOUSE) ./$(BIN) config validate
-	@echo
-	@echo "-- subcommands available so far (the rest say 'not implemented yet'):"
-	@./$(BIN) --help | sed -n '/Available Commands/,/^$$/p'
-	@echo "Stop the services with: make demo-down"
+demo: services-up build ## the real pipeline end to end: migrate, run, stream generated posts, serve dashboards (Ctrl-C stops)
+	deploy/local/demo.sh
 
 .PHONY: demo-down
 demo-down: services-down ## stop what `make demo` started
