@@ -40,6 +40,9 @@ type Options struct {
 	// when the connection user already has a readonly profile (ClickHouse
 	// refuses to change readonly there).
 	ReadOnlySetting bool
+	// Settings are extra ClickHouse settings sent with every query (for
+	// example max_threads, or log_queries in tests).
+	Settings clickhouse.Settings
 	// Now is the clock used for default periods; nil means time.Now.
 	Now func() time.Time
 }
@@ -102,9 +105,11 @@ func (q *Querier) Ping(ctx context.Context) error {
 }
 
 func (q *Querier) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
-	set := clickhouse.Settings{
-		"max_execution_time": int(q.opts.Timeout.Seconds() + 0.999),
+	set := clickhouse.Settings{}
+	for k, v := range q.opts.Settings {
+		set[k] = v
 	}
+	set["max_execution_time"] = int(q.opts.Timeout.Seconds() + 0.999)
 	if q.opts.ReadOnlySetting {
 		set["readonly"] = 2
 	}

@@ -70,7 +70,10 @@ func loadFixture(t *testing.T) *fixture {
 			return
 		}
 		f.q, fixErr = query.New(conn, query.Options{Database: f.db, MinAuthors: testK, MaxRows: 1000, Timeout: 20 * time.Second,
-			ReadOnlySetting: true, Now: func() time.Time { return querytest.Now }})
+			ReadOnlySetting: true, Now: func() time.Time { return querytest.Now },
+			// Logged so the store's chDB compatibility check (make compat)
+			// replays every query template on current ClickHouse.
+			Settings: clickhouse.Settings{"log_queries": 1}})
 		fix = f
 	})
 	if fixErr != nil {
