@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/segmentio/kafka-go"
 	"github.com/spf13/cobra"
 
 	"github.com/undertone/undertone/config"
@@ -65,7 +66,40 @@ func newDaemon(cmd *cobra.Command, g *globalFlags, component string) (*daemon, e
 		d.admin = admin.New(admin.Config{Addr: cfg.Admin.Addr, ShutdownTimeout: cfg.Admin.ShutdownTimeout},
 			admin.Settings{Logger: d.logger, Gatherer: d.registry})
 	}
+	if kafkaStages[component] {
+		d.addCheck("kafka", kafkaCheck(cfg.Kafka.Brokers))
+	}
 	return d, nil
+}
+
+// kafkaStages are the components that cannot make progress without Kafka;
+// newDaemon gives them a "kafka" readiness check.
+var kafkaStages = map[string]bool{"ingest": true, "enrich": true, "sink": true}
+
+// kafkaCheck is a readiness check that passes when any of brokers answers an
+// ApiVersions request before ctx is done.
+func kafkaCheck(brokers []string) admin.Check {
+	return func(ctx context.Context) error {
+		var d kafka.Dialer
+		var errs []error
+		for _, b := range brokers {
+			conn, err := d.DialContext(ctx, "tcp", b)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if dl, ok := ctx.Deadline(); ok {
+				_ = conn.SetDeadline(dl)
+			}
+			_, err = conn.ApiVersions()
+			_ = conn.Close()
+			if err == nil {
+				return nil
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", b, err))
+		}
+		return fmt.Errorf("no kafka broker answered: %w", errors.Join(errs...))
+	}
 }
 
 // addCheck registers a readiness check when the admin server is enabled.

@@ -102,3 +102,12 @@ func TestDaemonAdminReadiness(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 }
+
+func TestKafkaCheckUnreachable(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	err := kafkaCheck([]string{"127.0.0.1:1"})(ctx)
+	if err == nil || !strings.Contains(err.Error(), "no kafka broker answered") {
+		t.Fatalf("kafkaCheck on a closed port = %v", err)
+	}
+}
