@@ -201,7 +201,7 @@ var germanStreetEnds = []string{"straße", "strasse", "str.", "weg", "allee", "p
 // matchGermanStreet matches "<Name>straße 12a" style addresses.
 func matchGermanStreet(s string, i int) int {
 	j := i
-	for j < len(s) {
+	for j < len(s) && j-i < 64 {
 		if isLetter(s[j]) || s[j] == '-' {
 			j++
 			continue

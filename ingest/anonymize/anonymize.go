@@ -282,6 +282,9 @@ func match(s string, i int, nm *nameMatcher) (int, Kind, string) {
 	return i, 0, ""
 }
 
+// maxTokenScan bounds how far scanToken looks ahead.
+const maxTokenScan = 256
+
 // token summarises the run of non-space bytes starting at a position, so
 // matchers that need a character the token lacks are skipped.
 type token struct {
@@ -293,6 +296,11 @@ func scanToken(s string, i int) token {
 	var t token
 	j := i
 	for ; j < len(s); j++ {
+		if j-i >= maxTokenScan {
+			// Long tokens: assume anything, so matchers decide. Bounding the
+			// scan keeps Scrub linear on long runs without spaces.
+			return token{end: j, at: true, dot: true, colon: true, slash: true, digit: true}
+		}
 		switch c := s[j]; {
 		case c == ' ' || c == '\n' || c == '\t' || c == '\r':
 			t.end = j
@@ -369,7 +377,7 @@ func isLocalChar(c byte) bool {
 // matchEmail matches local@domain.tld.
 func matchEmail(s string, i int) int {
 	j := i
-	for j < len(s) && isLocalChar(s[j]) {
+	for j < len(s) && isLocalChar(s[j]) && j-i <= 64 {
 		j++
 	}
 	if j == i || j-i > 64 || j >= len(s) || s[j] != '@' {
@@ -428,7 +436,7 @@ func matchHandle(s string, i int) int {
 	if j >= len(s) || !(isAlnum(s[j]) || s[j] == '_') {
 		return i
 	}
-	for j < len(s) && (isAlnum(s[j]) || s[j] == '_' || (s[j] == '.' && j+1 < len(s) && (isAlnum(s[j+1]) || s[j+1] == '_'))) {
+	for j < len(s) && j-i <= 31 && (isAlnum(s[j]) || s[j] == '_' || (s[j] == '.' && j+1 < len(s) && (isAlnum(s[j+1]) || s[j+1] == '_'))) {
 		j++
 	}
 	if j-i-1 > 30 || !boundaryAfter(s, j) {
@@ -440,7 +448,7 @@ func matchHandle(s string, i int) int {
 // matchRedditUser matches u/name (3-20 of A-Z a-z 0-9 _ -).
 func matchRedditUser(s string, i int) int {
 	j := i + 2
-	for j < len(s) && (isAlnum(s[j]) || s[j] == '_' || s[j] == '-') {
+	for j < len(s) && j-i <= 23 && (isAlnum(s[j]) || s[j] == '_' || s[j] == '-') {
 		j++
 	}
 	if n := j - i - 2; n < 3 || n > 20 || !boundaryAfter(s, j) {
@@ -502,14 +510,16 @@ func urlEnd(s string, i int) int {
 		}
 		j++
 	}
+	open, closed := strings.Count(s[i:j], "("), strings.Count(s[i:j], ")")
 	for j > i {
 		c := s[j-1]
 		if c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\'' || c == ']' || c == '*' {
 			j--
 			continue
 		}
-		if c == ')' && strings.Count(s[i:j], "(") < strings.Count(s[i:j], ")") {
+		if c == ')' && open < closed {
 			j--
+			closed--
 			continue
 		}
 		break

@@ -248,3 +248,23 @@ func BenchmarkScrub(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkScrubAdversarial covers 20 KB inputs without spaces that made
+// earlier versions quadratic (each must stay in the milliseconds).
+func BenchmarkScrubAdversarial(b *testing.B) {
+	for name, s := range map[string]string{
+		"parens": strings.Repeat("a(", 10000),
+		"colons": strings.Repeat("1:", 10000),
+		"hex":    strings.Repeat("ab:", 7000),
+		"mixed":  strings.Repeat("a@b.c/", 3400),
+		"digits": strings.Repeat("1 ", 10000),
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(s)))
+			b.ReportAllocs()
+			for b.Loop() {
+				anonymize.Scrub(s, []string{"Jo Doe"})
+			}
+		})
+	}
+}

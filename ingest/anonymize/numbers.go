@@ -76,6 +76,9 @@ func matchIPv6(s string, i int) int {
 	digitsInGroup := 0
 	hasDigit := false
 	for j < len(s) {
+		if j-i > 45 { // longer than any IPv6 address
+			return i
+		}
 		c := s[j]
 		switch {
 		case isHex(c):
