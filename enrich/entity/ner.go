@@ -72,8 +72,14 @@ func (e *Enricher) ner(ctx context.Context, s *scratch, text string) []nerSpan {
 			return false
 		}
 		if sentenceStart(i) {
-			return i+1 < len(toks) && toks[i+1].Title && !sentenceStart(i+1) &&
-				!allUpper(text[toks[i+1].ByteStart:toks[i+1].ByteEnd])
+			// "New York ..." but not "Flew Orbit Air ...": the next word must
+			// be an unexplained capitalized word too.
+			if i+1 >= len(toks) {
+				return false
+			}
+			n := toks[i+1]
+			return n.Title && !sentenceStart(i+1) && !notNames[n.Text] &&
+				!allUpper(text[n.ByteStart:n.ByteEnd]) && !covered(n)
 		}
 		return true
 	}

@@ -164,6 +164,7 @@ var rules = []rule{
 	{intent: complaint, words: "trouble", guard: true},
 	{intent: complaint, words: "slow", guard: true},
 	{intent: complaint, words: "dead by"},
+	{intent: complaint, words: "died", guard: true},
 	{intent: complaint, words: "burnt"},
 	{intent: complaint, words: "smaller"},
 	{intent: complaint, words: "is it just me"},

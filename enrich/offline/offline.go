@@ -80,7 +80,8 @@ type batch struct {
 // to out, in input order. Bad lines are skipped and reported as one JSON
 // LineError per line on errw. Blank lines are ignored. Run blocks until in
 // is exhausted, ctx is done or writing fails; an error means the run did not
-// complete (Stats.Failed > 0 alone is not an error).
+// complete (Stats.Failed > 0 alone is not an error). When ctx is done Run
+// returns at once; its reading goroutine exits when in's Read returns.
 func Run(ctx context.Context, cfg Config, prep Preparer, chain Enricher, in io.Reader, out, errw io.Writer) (Stats, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
@@ -139,7 +140,23 @@ func Run(ctx context.Context, cfg Config, prep Preparer, chain Enricher, in io.R
 	next := 0
 	bw := bufio.NewWriterSize(out, 256<<10)
 	enc := json.NewEncoder(errw)
-	for b := range done {
+loop:
+	for {
+		var b *batch
+		select {
+		case nb, ok := <-done:
+			if !ok {
+				break loop
+			}
+			b = nb
+		case <-ctx.Done():
+			// Do not wait for a reader blocked in Read: it exits when in
+			// returns.
+			if werr == nil {
+				werr = ctx.Err()
+			}
+			break loop
+		}
 		if werr != nil {
 			continue // drain
 		}
