@@ -94,13 +94,18 @@ func Scrub(text string, names []string) (string, Counts) {
 	if len(names) > 0 {
 		nm = newNameMatcher(names)
 	}
+	var tok token // the space-delimited token around i, scanned once
+	tok.end = -1
 	for i := 0; i < len(s); {
 		c := s[i]
 		if !startByte[c] || !boundaryBefore(s, i) {
 			i++
 			continue
 		}
-		end, kind, repl := match(s, i, nm)
+		if i >= tok.end {
+			tok = scanToken(s, i)
+		}
+		end, kind, repl := match(s, i, nm, &tok)
 		if end <= i {
 			i++
 			if isAlnum(c) {
@@ -199,7 +204,7 @@ func lower(c byte) byte {
 // match tries every matcher that can start at i and returns the end of the
 // matched span (or i when none matched), its kind and an explicit
 // replacement ("" for the kind's placeholder).
-func match(s string, i int, nm *nameMatcher) (int, Kind, string) {
+func match(s string, i int, nm *nameMatcher, tok *token) (int, Kind, string) {
 	c := s[i]
 	if c == '@' {
 		if e := matchHandle(s, i); e > i {
@@ -213,7 +218,6 @@ func match(s string, i int, nm *nameMatcher) (int, Kind, string) {
 		}
 		return i, 0, ""
 	}
-	tok := scanToken(s, i)
 	if tok.colon || tok.dot {
 		if e, repl := matchURL(s, i); e > i {
 			return e, URL, repl
@@ -282,11 +286,10 @@ func match(s string, i int, nm *nameMatcher) (int, Kind, string) {
 	return i, 0, ""
 }
 
-// maxTokenScan bounds how far scanToken looks ahead.
-const maxTokenScan = 256
-
-// token summarises the run of non-space bytes starting at a position, so
-// matchers that need a character the token lacks are skipped.
+// token summarises a run of non-space bytes, so matchers that need a
+// character the token lacks are skipped. Scrub scans each token once and
+// uses its flags for every boundary inside it (a superset of what the rest
+// of the token holds, so no matcher is wrongly skipped).
 type token struct {
 	end                                 int
 	at, dot, colon, slash, digit, upper bool
@@ -296,11 +299,6 @@ func scanToken(s string, i int) token {
 	var t token
 	j := i
 	for ; j < len(s); j++ {
-		if j-i >= maxTokenScan {
-			// Long tokens: assume anything, so matchers decide. Bounding the
-			// scan keeps Scrub linear on long runs without spaces.
-			return token{end: j, at: true, dot: true, colon: true, slash: true, digit: true}
-		}
 		switch c := s[j]; {
 		case c == ' ' || c == '\n' || c == '\t' || c == '\r':
 			t.end = j
