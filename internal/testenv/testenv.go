@@ -109,7 +109,7 @@ func UniqueName(t testing.TB, prefix string) string {
 
 // Topic creates a fresh topic with the given number of partitions
 // (replication factor 1) on brokers and waits until every partition has a
-// leader. The topic is deleted at cleanup (best effort). It blocks for at most
+// leader that serves it. The topic is deleted at cleanup (best effort). It blocks for at most
 // about 30 s.
 func Topic(t testing.TB, brokers []string, partitions int) string {
 	t.Helper()
@@ -171,9 +171,10 @@ func waitLeaders(ctx context.Context, broker, topic string, partitions int) erro
 			parts, err = conn.ReadPartitions(topic)
 			_ = conn.Close()
 			if err == nil && len(parts) == partitions && allLed(parts) {
-				return nil
-			}
-			if err == nil {
+				if err = serving(ctx, &d, parts); err == nil {
+					return nil
+				}
+			} else if err == nil {
 				err = fmt.Errorf("%d of %d partitions visible or some without a leader", len(parts), partitions)
 			}
 		}
@@ -184,6 +185,24 @@ func waitLeaders(ctx context.Context, broker, topic string, partitions int) erro
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// serving checks that every partition's leader answers for it: metadata can
+// name a leader before the replica is ready to serve.
+func serving(ctx context.Context, d *kafka.Dialer, parts []kafka.Partition) error {
+	for _, p := range parts {
+		addr := net.JoinHostPort(p.Leader.Host, strconv.Itoa(p.Leader.Port))
+		lc, err := d.DialLeader(ctx, "tcp", addr, p.Topic, p.ID)
+		if err != nil {
+			return fmt.Errorf("partition %d: %w", p.ID, err)
+		}
+		_, err = lc.ReadLastOffset()
+		_ = lc.Close()
+		if err != nil {
+			return fmt.Errorf("partition %d: %w", p.ID, err)
+		}
+	}
+	return nil
 }
 
 func allLed(parts []kafka.Partition) bool {
