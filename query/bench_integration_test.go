@@ -41,7 +41,10 @@ func TestBenchAPI(t *testing.T) {
 	perEndpoint, _ := strconv.Atoi(envOr("UNDERTONE_BENCH_REQUESTS", "240"))
 	const clients = 8
 
-	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}, MaxOpenConns: 16,
+	// INSERT ... SELECT sends no packet until it is done: a chunk can take
+	// minutes on a busy machine, longer than the driver's default read
+	// timeout.
+	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}, MaxOpenConns: 16, ReadTimeout: 30 * time.Minute,
 		Settings: clickhouse.Settings{"max_insert_block_size": 1 << 20}})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +66,7 @@ func TestBenchAPI(t *testing.T) {
 		t.Logf("backfilled %v from the posts already loaded", filled)
 	}
 	start := time.Now()
-	if err := querytest.LoadSynthetic(ctx, conn, db, rows, 1_000_000, func(done uint64) {
+	if err := querytest.LoadSynthetic(ctx, conn, db, rows, 500_000, func(done uint64) {
 		t.Logf("loaded %d rows (%.0f rows/s)", done, float64(done)/time.Since(start).Seconds())
 	}); err != nil {
 		t.Fatal(err)
