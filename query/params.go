@@ -21,6 +21,7 @@ type ParamError struct {
 	Allowed string // what would have been accepted
 }
 
+// Error implements error: the parameter, the value and what is allowed.
 func (e *ParamError) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("parameter %s: %s", e.Param, e.Allowed)
