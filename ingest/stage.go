@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -143,6 +144,27 @@ func NewHandler(prep *Preparer, clean, dlq Writer, reg prometheus.Registerer) *H
 	return &Handler{prep: prep, clean: clean, dlq: dlq, metrics: m}
 }
 
+// MaxDLQValueBytes bounds the value of a DLQ message. A raw record that
+// fills Kafka's default 1 MB message limit would not fit again once the DLQ
+// headers are added, and the batch would be retried forever; such values
+// are cut to this size and marked with the headers truncated=true and
+// original_bytes.
+const MaxDLQValueBytes = 900 << 10
+
+func dlqMessage(m kafka.Message, reason Reason) kafka.Message {
+	orig := len(m.Value)
+	if orig > MaxDLQValueBytes {
+		m.Value = m.Value[:MaxDLQValueBytes]
+	}
+	d := stream.DLQMessage(m, StageName, string(reason))
+	if orig > MaxDLQValueBytes {
+		d.Headers = append(d.Headers,
+			kafka.Header{Key: "truncated", Value: []byte("true")},
+			kafka.Header{Key: "original_bytes", Value: []byte(strconv.Itoa(orig))})
+	}
+	return d
+}
+
 // Handle implements stream.Handler: it prepares every message, produces
 // the clean posts and the rejects, and returns nil only when both produces
 // were acknowledged. A non-nil error makes the consumer retry the whole
@@ -160,7 +182,7 @@ func (h *Handler) Handle(ctx context.Context, _ int, msgs []kafka.Message) error
 			if errors.As(err, &re) {
 				reason = re.Reason
 			}
-			dlq = append(dlq, stream.DLQMessage(m, StageName, string(reason)))
+			dlq = append(dlq, dlqMessage(m, reason))
 			if rejected == nil {
 				rejected = map[Reason]int{}
 			}

@@ -117,3 +117,23 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Fatalf("metric %s not found", name)
 	return 0
 }
+
+func TestHandlerTruncatesHugeDLQValues(t *testing.T) {
+	p := newPreparer(t)
+	clean, dlq := &fakeWriter{}, &fakeWriter{}
+	h := ingest.NewHandler(p, clean, dlq, nil)
+	huge := make([]byte, ingest.MaxDLQValueBytes+5000)
+	for i := range huge {
+		huge[i] = 'x'
+	}
+	if err := h.Handle(t.Context(), 0, []kafka.Message{{Value: huge}}); err != nil {
+		t.Fatal(err)
+	}
+	m := dlq.msgs[0]
+	if len(m.Value) != ingest.MaxDLQValueBytes || stream.Header(m, "truncated") != "true" || stream.Header(m, "original_bytes") != "926600" {
+		t.Fatalf("len %d headers %+v", len(m.Value), m.Headers)
+	}
+	if stream.Header(m, stream.HeaderReason) != string(ingest.ReasonMalformedJSON) {
+		t.Fatalf("reason %q", stream.Header(m, stream.HeaderReason))
+	}
+}
