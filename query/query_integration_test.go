@@ -646,3 +646,28 @@ func checkSchema(t *testing.T, at string, schemas map[string]any, s map[string]a
 		}
 	}
 }
+
+// TestTimeoutAndCache: a query over query.timeout answers 503 "timeout";
+// with query.cache_ttl an identical request is served from the cache.
+func TestTimeoutAndCache(t *testing.T) {
+	f := loadFixture(t)
+	a, _ := auth.New(auth.Options{Tokens: []auth.Token{{Name: "it", SHA256: auth.Hash(itToken), Scopes: []string{"read"}}}})
+	slow, err := query.New(f.conn, query.Options{Database: f.db, MinAuthors: testK, Timeout: time.Nanosecond, Now: func() time.Time { return querytest.Now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := query.NewServer(query.ServerOptions{Querier: slow, Auth: a, Now: func() time.Time { return querytest.Now }})
+	body := get(t, s, "/api/v1/sov", http.StatusServiceUnavailable)
+	if !strings.Contains(body, `"code":"timeout"`) {
+		t.Fatalf("timeout body %s", body)
+	}
+	cached, _ := query.NewServer(query.ServerOptions{Querier: f.q, Auth: a, CacheTTL: time.Minute, Now: func() time.Time { return querytest.Now }})
+	first := get(t, cached, "/api/v1/themes?topic=acme-phone", http.StatusOK)
+	r := httptest.NewRequest(http.MethodGet, "/api/v1/themes?topic=acme-phone", nil)
+	r.Header.Set("Authorization", "Bearer "+itToken)
+	w := httptest.NewRecorder()
+	cached.ServeHTTP(w, r)
+	if w.Header().Get("X-Cache") != "hit" || w.Body.String() != first {
+		t.Fatalf("second request not served from cache: %v", w.Header())
+	}
+}
