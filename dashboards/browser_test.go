@@ -54,6 +54,7 @@ type browser struct {
 	reqs    map[network.RequestID]string
 	timings []apiTiming
 	shots   string
+	step    time.Duration // timeout of one run/eval step
 }
 
 type apiTiming struct {
@@ -85,7 +86,7 @@ func newBrowser(t testing.TB, width, height int64) *browser {
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelC(); cancelA() })
-	b := &browser{t: t, ctx: ctx, reqs: map[network.RequestID]string{}}
+	b := &browser{t: t, ctx: ctx, reqs: map[network.RequestID]string{}, step: 60 * time.Second}
 	b.shots = filepath.Join("..", "out", "dashboards-screenshots")
 	if err := os.MkdirAll(b.shots, 0o755); err != nil {
 		t.Fatal(err)
@@ -144,7 +145,7 @@ func newBrowser(t testing.TB, width, height int64) *browser {
 
 func (b *browser) run(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, b.step)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		b.t.Fatalf("browser: %v", err)

@@ -87,6 +87,7 @@ func TestPageLoadLarge(t *testing.T) {
 	defer ts.Close()
 
 	b := newBrowser(t, 1366, 900)
+	b.step = 10 * time.Minute // a page on a large data set on a busy machine
 	b.run(chromedp.Navigate(ts.URL + "/login"))
 	b.run(chromedp.WaitVisible(chromedp.ID("token")))
 	b.run(chromedp.SendKeys(chromedp.ID("token"), token), chromedp.Click(chromedp.CSS(`form.login button[type="submit"]`)))
