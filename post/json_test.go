@@ -47,7 +47,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		},
 		"collections": func(e *post.Enriched) {
 			e.Entities = []post.Entity{{Text: "Acme", Canonical: "Acme", Type: "BRAND", Start: 1, End: 5}, {Text: "x"}}
-			e.Topics = []post.TopicHit{{ID: "a", Sentiment: 0.7, Themes: []string{"joys"}, Spans: []post.Span{{1, 2}}}, {ID: "b"}}
+			e.Topics = []post.TopicHit{{ID: "a", Sentiment: 0.7, Themes: []string{"joys"}, Spans: []post.Span{{Start: 1, End: 2}}}, {ID: "b"}}
 			e.Intents = []string{"churn", "question"}
 			e.EmotionLabels = []string{"fear"}
 			e.Themes = nil

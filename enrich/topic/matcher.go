@@ -101,14 +101,17 @@ func Compile(defs []Definition) (*Matcher, error) {
 		terms := map[int32]bool{}
 		root := m.compile(q.root, terms, lens)
 		m.topics = append(m.topics, compiled{id: d.ID, root: root})
-		for t := range terms {
+		trig := triggers(root)
+		if trig == nil {
+			m.always = append(m.always, int32(i))
+		}
+		for _, t := range trig {
 			for int(t) >= len(m.termTopics) {
 				m.termTopics = append(m.termTopics, nil)
 			}
-			m.termTopics[t] = append(m.termTopics[t], int32(i))
-		}
-		if !needsTerm(q.root) {
-			m.always = append(m.always, int32(i))
+			if l := m.termTopics[t]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				m.termTopics[t] = append(m.termTopics[t], int32(i))
+			}
 		}
 	}
 	for n := len(m.exact) + len(m.prefix); len(m.termTopics) < n; {
@@ -169,6 +172,43 @@ func (m *Matcher) compile(n node, terms map[int32]bool, lens map[int]bool) cnode
 		return cField{lang: n.field == "lang", val: n.value}
 	}
 	panic(fmt.Sprintf("topic: unknown node %T", n))
+}
+
+// triggers returns terms of which at least one occurs in every text n
+// matches, choosing the smallest set for AND and NEAR (so a topic like
+// "brand NEAR/3 (battery OR screen)" is evaluated only for posts that
+// mention the brand, not for every post about batteries), or nil when n can
+// match without any term.
+func triggers(n cnode) []int32 {
+	switch n := n.(type) {
+	case cTerm:
+		return []int32{n.first}
+	case cOr:
+		var out []int32
+		for _, k := range n.kids {
+			t := triggers(k)
+			if t == nil {
+				return nil
+			}
+			out = append(out, t...)
+		}
+		return out
+	case cAnd:
+		var best []int32
+		for _, k := range n.kids {
+			if t := triggers(k); t != nil && (best == nil || len(t) < len(best)) {
+				best = t
+			}
+		}
+		return best
+	case cNear:
+		l, r := triggers(n.left), triggers(n.right)
+		if l == nil || (r != nil && len(r) < len(l)) {
+			return r
+		}
+		return l
+	}
+	return nil // NOT, fields
 }
 
 // Len returns the number of topics.
