@@ -354,13 +354,19 @@ func splitMeta(in map[string]string) (names []string, meta map[string]string) {
 }
 
 // authorNames returns the raw author as a name to scrub from the text when
-// it looks like a handle or a name (so "posted by jdoe99" loses jdoe99).
+// it cannot be an ordinary word: a handle with a digit, "_" or "." (so
+// "posted by jdoe99" loses jdoe99) or a display name of two or more words.
+// Plain words ("coffee", "Apple") are not used: they would erase ordinary
+// words and brand names; @mentions of them are scrubbed as handles anyway.
 func authorNames(author string) []string {
 	a := strings.TrimPrefix(strings.TrimSpace(author), "@")
 	if len(a) < 3 {
 		return nil
 	}
-	return []string{a}
+	if strings.ContainsAny(a, "0123456789_.") || strings.Contains(a, " ") {
+		return []string{a}
+	}
+	return nil
 }
 
 // urlDomain returns the lowercased host of a URL without port, or "".

@@ -226,3 +226,21 @@ func TestPreparePostCSVPath(t *testing.T) {
 		t.Fatalf("text = %q", c.Text)
 	}
 }
+
+func TestAuthorScrubbedOnlyWhenHandleLike(t *testing.T) {
+	p := newPreparer(t)
+	for _, tt := range []struct{ author, text, want string }{
+		{"jdoe99", "posted by jdoe99 again", "posted by <NAME> again"},
+		{"Jo Doe", "Jo Doe here, Doe family phone", "<NAME> here, <NAME> family phone"},
+		{"coffee", "I love coffee", "I love coffee"},
+		{"Apple", "Apple phones are fine", "Apple phones are fine"},
+	} {
+		c, err := p.PreparePost(post.Post{ID: "1", Source: "f", Text: tt.text, CreatedAt: fixedNow, Author: tt.author})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Text != tt.want {
+			t.Errorf("author %q: %q -> %q, want %q", tt.author, tt.text, c.Text, tt.want)
+		}
+	}
+}
