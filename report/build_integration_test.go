@@ -119,7 +119,7 @@ func TestAlertsFromQuery(t *testing.T) {
 	if err != nil || !ev.Fired {
 		t.Fatalf("evaluation = %+v, %v; want fired", ev, err)
 	}
-	if len(got) != 1 || !strings.Contains(got[0].Link, "/topic/acme-phone?") || !strings.Contains(got[0].Link, "theme=fears") {
+	if len(got) != 1 || !strings.Contains(got[0].Link, "/topic?") || !strings.Contains(got[0].Link, "topic=acme-phone") || !strings.Contains(got[0].Link, "theme=fears") {
 		t.Fatalf("messages = %+v", got)
 	}
 	// An hour later: still above threshold, but cooling down.

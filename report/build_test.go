@@ -131,7 +131,7 @@ func TestBuild(t *testing.T) {
 	if !strings.Contains(d.Headline, "fears around Acme Phone (2.4×, 300 posts vs 100), driven by “Battery” and “overheating”.") {
 		t.Errorf("headline = %q", d.Headline)
 	}
-	if !strings.Contains(tp.Link, "/topic/acme-phone?from=2026-11-16") {
+	if !strings.Contains(tp.Link, "/topic?from=2026-11-16&period=custom&to=2026-11-22&topic=acme-phone") {
 		t.Errorf("link = %q", tp.Link)
 	}
 }
@@ -191,7 +191,7 @@ func TestAlerter(t *testing.T) {
 	if err != nil || !ev.Fired {
 		t.Fatalf("ev = %+v %v", ev, err)
 	}
-	if len(got) != 1 || got[0].Link != "https://u.example/topic/acme-phone?from=2026-11-16T00%3A00%3A00Z&theme=fears&to=2026-11-23T00%3A00%3A00Z" {
+	if len(got) != 1 || got[0].Link != "https://u.example/topic?from=2026-11-16&period=custom&theme=fears&to=2026-11-22&topic=acme-phone" {
 		t.Fatalf("messages = %+v", got)
 	}
 	if !strings.Contains(got[0].Headline, "fears about Acme Phone up 2.4×") {

@@ -117,19 +117,23 @@ func RenderHTML(w io.Writer, d Data) error {
 	return err
 }
 
-// TopicLink returns the dashboard URL of a topic, optionally focused on a
-// theme, for [from, to); empty when base is empty.
+// TopicLink returns the dashboards' Topic view of topic (optionally focused
+// on theme) for the days [from, to), as the dashboards read their URL state:
+// <base>/topic?topic=<id>&theme=<theme>&period=custom&from=YYYY-MM-DD&to=YYYY-MM-DD
+// (to inclusive). It is empty when base is empty.
 func TopicLink(base, topic, theme string, from, to time.Time) string {
 	if base == "" {
 		return ""
 	}
 	q := url.Values{}
+	q.Set("topic", topic)
 	if theme != "" {
 		q.Set("theme", theme)
 	}
-	q.Set("from", from.UTC().Format(time.RFC3339))
-	q.Set("to", to.UTC().Format(time.RFC3339))
-	return strings.TrimRight(base, "/") + "/topic/" + url.PathEscape(topic) + "?" + q.Encode()
+	q.Set("period", "custom")
+	q.Set("from", from.UTC().Format(time.DateOnly))
+	q.Set("to", to.UTC().Add(-time.Nanosecond).Format(time.DateOnly))
+	return strings.TrimRight(base, "/") + "/topic?" + q.Encode()
 }
 
 func slug(s string) string {

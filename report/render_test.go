@@ -90,7 +90,7 @@ func TestRenderHTML(t *testing.T) {
 	html := buf.String()
 	for _, want := range []string{
 		"<svg", "Acme Phone", "battery", "&lt;again&gt; &amp; *burn*", "Methodology", "break-before: page",
-		"https://undertone.example/topic/acme-phone?", "macro F1",
+		"https://undertone.example/topic?from=2026-11-16&amp;period=custom&amp;to=2026-11-22&amp;topic=acme-phone", "macro F1",
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("html lacks %q", want)
