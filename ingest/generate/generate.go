@@ -430,10 +430,10 @@ func (g *Generator) fill(dst []byte, tmpl string, t, other *Topic) []byte {
 		tmpl = tmpl[i+j+1:]
 		switch slot {
 		case "p":
-			dst = append(dst, g.surface(t)...)
+			dst = appendArticleFix(dst, g.surface(t))
 		case "c":
 			if other != nil {
-				dst = append(dst, g.surface(other)...)
+				dst = appendArticleFix(dst, g.surface(other))
 			}
 		case "f":
 			dst = append(dst, g.feature(t, other)...)
@@ -443,6 +443,15 @@ func (g *Generator) fill(dst []byte, tmpl string, t, other *Topic) []byte {
 			dst = append(dst, g.pick(weekdays)...)
 		}
 	}
+}
+
+// appendArticleFix appends name, turning a preceding "a " into "an " when
+// name starts with a vowel ("an Acme Phone").
+func appendArticleFix(dst []byte, name string) []byte {
+	if n := len(dst); n >= 2 && dst[n-1] == ' ' && (dst[n-2] == 'a' || dst[n-2] == 'A') && (n == 2 || dst[n-3] == ' ') && name != "" && strings.ContainsRune("AEIOUaeiou", rune(name[0])) {
+		dst = append(dst[:n-1], 'n', ' ')
+	}
+	return append(dst, name...)
 }
 
 func appendTag(dst []byte, name string) []byte {
