@@ -178,11 +178,8 @@ const knownFieldList = "schema_version, id, source, text, created_at, lang, auth
 // Prepare turns one raw record into a clean post: Decode, then
 // PreparePost. Errors are *RejectError; raw is not retained.
 func (p *Preparer) Prepare(raw []byte) (post.Clean, error) {
-	in, err := p.Decode(raw)
-	if err != nil {
-		return post.Clean{}, err
-	}
-	return p.PreparePost(in)
+	c, _, err := p.PrepareCounted(raw)
+	return c, err
 }
 
 // Validate checks the required fields and limits of a decoded post. The
@@ -253,30 +250,50 @@ func validSource(s string) bool {
 	return true
 }
 
+// PrepareCounted is Prepare that also returns how many spans of each
+// kind of personal data the text and meta values lost.
+func (p *Preparer) PrepareCounted(raw []byte) (post.Clean, anonymize.Counts, error) {
+	in, err := p.Decode(raw)
+	if err != nil {
+		return post.Clean{}, anonymize.Counts{}, err
+	}
+	return p.preparePost(in)
+}
+
 // PreparePost validates, normalizes and anonymizes an already decoded post
 // (for example a CSV row). The error is a *RejectError.
 func (p *Preparer) PreparePost(in post.Post) (post.Clean, error) {
+	c, _, err := p.preparePost(in)
+	return c, err
+}
+
+func (p *Preparer) preparePost(in post.Post) (post.Clean, anonymize.Counts, error) {
+	var counts anonymize.Counts
 	if err := p.Validate(&in); err != nil {
-		return post.Clean{}, err
+		return post.Clean{}, counts, err
 	}
 	text := NormalizeText(in.Text)
 	if text == "" {
-		return post.Clean{}, reject(ReasonMissingField, "text", "blank after removing control characters")
+		return post.Clean{}, counts, reject(ReasonMissingField, "text", "blank after removing control characters")
 	}
 	lang := primaryTag(in.Lang)
 	if lang == "" {
 		lang = DetectLang(text)
 	}
 	if p.cfg.OtherLang == "dlq" && !slices.Contains(p.cfg.Languages, lang) {
-		return post.Clean{}, reject(ReasonUnsupportedLanguage, "lang", "language not in ingest.languages")
+		return post.Clean{}, counts, reject(ReasonUnsupportedLanguage, "lang", "language not in ingest.languages")
 	}
 	names, meta := splitMeta(in.Meta)
 	if in.Author != "" {
 		names = append(names, authorNames(in.Author)...)
 	}
-	text, _ = anonymize.Scrub(text, names)
+	text, counts = anonymize.Scrub(text, names)
 	for k, v := range meta {
-		meta[k], _ = anonymize.Scrub(NormalizeText(v), names)
+		var mc anonymize.Counts
+		meta[k], mc = anonymize.Scrub(NormalizeText(v), names)
+		for i := range mc {
+			counts[i] += mc[i]
+		}
 	}
 	c := post.Clean{
 		PostID:     p.PostID(in.Source, in.ID),
@@ -293,7 +310,7 @@ func (p *Preparer) PreparePost(in post.Post) (post.Clean, error) {
 		c.AuthorPseudonym = p.Pseudonym(in.Source, in.Author)
 		c.AuthorKeyID = p.cfg.PseudonymKeyID
 	}
-	return c, nil
+	return c, counts, nil
 }
 
 // PostID returns the stable post id: the first 16 bytes, hex, of

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/undertone/undertone/ingest/anonymize"
 	"github.com/undertone/undertone/stream"
 )
 
@@ -113,6 +114,7 @@ type stageMetrics struct {
 	consumed prometheus.Counter
 	produced prometheus.Counter
 	rejected *prometheus.CounterVec
+	pii      *prometheus.CounterVec
 	duration prometheus.Histogram
 }
 
@@ -133,6 +135,9 @@ func NewHandler(prep *Preparer, clean, dlq Writer, reg prometheus.Registerer) *H
 		rejected: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "undertone_ingest_rejected_records_total", Help: "Records sent to posts.dlq, by reason.",
 		}, []string{"reason"}),
+		pii: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "undertone_ingest_pii_replaced_total", Help: "Spans of personal data replaced by placeholders, by kind.",
+		}, []string{"kind"}),
 		duration: f.NewHistogram(prometheus.HistogramOpts{
 			Name: "undertone_ingest_batch_duration_seconds", Help: "Time to prepare and produce one batch.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
@@ -140,6 +145,9 @@ func NewHandler(prep *Preparer, clean, dlq Writer, reg prometheus.Registerer) *H
 	}
 	for _, r := range Reasons {
 		m.rejected.WithLabelValues(string(r))
+	}
+	for _, k := range anonymize.Kinds() {
+		m.pii.WithLabelValues(k.String())
 	}
 	return &Handler{prep: prep, clean: clean, dlq: dlq, metrics: m}
 }
@@ -174,8 +182,9 @@ func (h *Handler) Handle(ctx context.Context, _ int, msgs []kafka.Message) error
 	clean := make([]kafka.Message, 0, len(msgs))
 	var dlq []kafka.Message
 	var rejected map[Reason]int
+	var pii anonymize.Counts
 	for _, m := range msgs {
-		c, err := h.prep.Prepare(m.Value)
+		c, counts, err := h.prep.PrepareCounted(m.Value)
 		if err != nil {
 			reason := ReasonMalformedJSON
 			var re *RejectError
@@ -188,6 +197,9 @@ func (h *Handler) Handle(ctx context.Context, _ int, msgs []kafka.Message) error
 			}
 			rejected[reason]++
 			continue
+		}
+		for i := range counts {
+			pii[i] += counts[i]
 		}
 		v, err := json.Marshal(c)
 		if err != nil { // cannot happen for post.Clean; never drop silently
@@ -209,6 +221,11 @@ func (h *Handler) Handle(ctx context.Context, _ int, msgs []kafka.Message) error
 	h.metrics.produced.Add(float64(len(clean)))
 	for r, n := range rejected {
 		h.metrics.rejected.WithLabelValues(string(r)).Add(float64(n))
+	}
+	for _, k := range anonymize.Kinds() {
+		if pii[k] > 0 {
+			h.metrics.pii.WithLabelValues(k.String()).Add(float64(pii[k]))
+		}
 	}
 	h.metrics.duration.Observe(time.Since(start).Seconds())
 	return nil

@@ -81,6 +81,18 @@ func TestHandlerRoutesCleanAndDLQ(t *testing.T) {
 	if got := counterValue(t, reg, "undertone_ingest_produced_records_total"); got != 2 {
 		t.Fatalf("produced metric %v", got)
 	}
+	mfs, _ := reg.Gather()
+	pii := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() == "undertone_ingest_pii_replaced_total" {
+			for _, m := range mf.GetMetric() {
+				pii[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	if pii["email"] != 1 || pii["phone"] != 1 {
+		t.Fatalf("pii metric %v", pii)
+	}
 }
 
 func TestHandlerRetriesWhenProduceFails(t *testing.T) {
