@@ -27,7 +27,7 @@ type DriversRequest struct {
 // x theme, and the topic baseline): the most recent ones, picked from the
 // mentions fact table (sorted by topic, theme, day) so the posts table is
 // read only for those posts.
-const TermsSample = 20000
+const TermsSample = 5000
 
 // ParseDrivers validates the parameters of GET /api/v1/drivers.
 func ParseDrivers(v url.Values, now time.Time, maxRows int) (DriversRequest, error) {
@@ -291,7 +291,7 @@ const MaxQuotes = 50
 
 // QuoteCandidates is how many posts of the topic x theme quotes reads to
 // pick from (after collapsing near-duplicates and capping per source).
-const QuoteCandidates = 2000
+const QuoteCandidates = 500
 
 // ParseQuotes validates the parameters of GET /api/v1/quotes.
 func ParseQuotes(v url.Values, now time.Time) (QuotesRequest, error) {

@@ -125,8 +125,12 @@ func (q *Querier) classify(ctx context.Context, err error) error {
 		return nil
 	}
 	var ex *clickhouse.Exception
+	// The driver sets the socket deadline from ctx, so a slow query can
+	// fail with an i/o timeout an instant before ctx reports it.
+	deadline, hasDeadline := ctx.Deadline()
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) ||
+		(hasDeadline && !time.Now().Before(deadline.Add(-50*time.Millisecond))):
 		return fmt.Errorf("%w after %s: %w", ErrTimeout, q.opts.Timeout, err)
 	case errors.As(err, &ex) && ex.Code == 159: // TIMEOUT_EXCEEDED
 		return fmt.Errorf("%w: %w", ErrTimeout, err)
