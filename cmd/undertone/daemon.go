@@ -132,11 +132,6 @@ func (d *daemon) run(ctx context.Context, fn func(ctx context.Context) error) er
 	go func() { stageErr <- fn(stageCtx) }()
 	d.logger.Info("started", "admin_addr", d.cfg.Admin.Addr)
 
-	// Catch a second signal while draining.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-
 	var err error
 	select {
 	case err = <-stageErr:
@@ -156,6 +151,13 @@ func (d *daemon) run(ctx context.Context, fn func(ctx context.Context) error) er
 	case <-ctx.Done():
 		d.logger.Info("shutting down", "deadline", d.cfg.Admin.ShutdownTimeout.String())
 	}
+
+	// Catch a second signal while draining. Registered only now: a channel
+	// registered before the first signal would receive that one too and
+	// end the drain at once.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 
 	// Drain: not ready, stop the stage, wait up to the deadline.
 	if d.admin != nil {
