@@ -213,6 +213,14 @@ func appendFloat(b []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		f = 0
 	}
+	// Fast path for the common scores rounded to at most 4 decimals: the
+	// double nearest to k/10^4 has k/10^4 (trailing zeros trimmed) as its
+	// shortest round-tripping decimal, which is what strconv would print.
+	if s := f * 1e4; s > -1e12 && s < 1e12 && f != 0 {
+		if k := math.Round(s); k == s && k/1e4 == f {
+			return appendDecimal4(b, int64(k))
+		}
+	}
 	abs := math.Abs(f)
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
@@ -227,6 +235,31 @@ func appendFloat(b []byte, f float64) []byte {
 		}
 	}
 	return b
+}
+
+// appendDecimal4 appends k/10^4 in plain decimal notation, without
+// trailing zeros.
+func appendDecimal4(b []byte, k int64) []byte {
+	if k < 0 {
+		b = append(b, '-')
+		k = -k
+	}
+	b = strconv.AppendInt(b, k/10000, 10)
+	frac := k % 10000
+	if frac == 0 {
+		return b
+	}
+	var d [5]byte
+	d[0] = '.'
+	for i := 4; i >= 1; i-- {
+		d[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	n := 5
+	for d[n-1] == '0' {
+		n--
+	}
+	return append(b, d[:n]...)
 }
 
 const hexDigits = "0123456789abcdef"

@@ -3,6 +3,7 @@ package post_test
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -74,7 +75,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		}
 		return sb.String()
 	}
-	for i := range 500 {
+	for i := range 5000 {
 		e := base
 		e.Text = str()
 		e.ID = str()
@@ -83,7 +84,9 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		for _, l := range post.Emotions {
 			e.Emotions[l] = float64(rng.IntN(10000)) / 10000
 		}
-		e.Ekman = map[string]float64{"fear": rng.Float64() * 1e-8, "joy": rng.Float64() * 1e22}
+		e.Ekman = map[string]float64{"fear": rng.Float64() * 1e-8, "joy": rng.Float64() * 1e22,
+			"anger": float64(rng.IntN(2e9)-1e9) / 1e4, "sadness": math.Round(rng.NormFloat64()*1e7) / 1e4,
+			"neutral": float64(rng.IntN(1000)) / 1000, "surprise": math.Round(rng.Float64()*1e3) / 1e3}
 		e.Topics = []post.TopicHit{{ID: str(), Sentiment: rng.Float64()*2 - 1, Themes: []string{str()}}}
 		e.CreatedAt = time.Unix(rng.Int64N(1<<34), rng.Int64N(1e9)).UTC()
 		if got, want := string(e.AppendJSON(nil)), stdJSON(t, &e); got != want {
