@@ -42,6 +42,7 @@ func newTrainCmd() *cobra.Command {
 	f.Float64Var(&o.SentSemEval, "sentiment-semeval", o.SentSemEval, "weight of SemEval-2018 E-c tweets mapped to polarity in sentiment training (0: off)")
 	f.BoolVar(&o.SentStack, "sentiment-stack", o.SentStack, "feed emotion probabilities to the sentiment model")
 	f.IntVar(&o.EmoAvgFrom, "emotion-avg-from", o.EmoAvgFrom, "average emotion weights over epochs from this one on (-1: off)")
+	f.Float64Var(&o.EmoNB, "emotion-nb", o.EmoNB, "NB-SVM feature scaling smoothing for emotion (0: off)")
 	f.Float64Var(&o.WeightSemEval, "weight-semeval", o.WeightSemEval, "example weight of SemEval-2018 E-c tweets")
 	f.Float64Var(&o.WeightTweetEval, "weight-tweeteval", o.WeightTweetEval, "example weight of TweetEval tweets")
 	return cmd

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"sort"
 )
@@ -251,6 +252,37 @@ func seq(n int) []int {
 	out := make([]int, n)
 	for i := range out {
 		out[i] = i
+	}
+	return out
+}
+
+type relRow struct {
+	bin       string
+	n         int
+	mean, obs float64
+}
+
+// reliability bins probabilities by edges and reports the mean predicted
+// probability and the observed frequency in each bin.
+func reliability(p []float64, y []bool, edges []float64) []relRow {
+	var out []relRow
+	for b := 0; b+1 < len(edges); b++ {
+		var row relRow
+		row.bin = fmt.Sprintf("%.2f-%.2f", edges[b], min(edges[b+1], 1))
+		for i, v := range p {
+			if v >= edges[b] && v < edges[b+1] {
+				row.n++
+				row.mean += v
+				if y[i] {
+					row.obs++
+				}
+			}
+		}
+		if row.n > 0 {
+			row.mean /= float64(row.n)
+			row.obs /= float64(row.n)
+			out = append(out, row)
+		}
 	}
 	return out
 }

@@ -31,6 +31,8 @@ type weights struct {
 	b, gb      []float32
 	lr, l2     float32
 	denseScale float32
+	// r, when set, scales hashed features per output (NB-SVM).
+	r []float32
 	// avgFrom >= 0 averages the weights of epochs avgFrom.. (Polyak).
 	avgFrom int
 }
@@ -58,6 +60,13 @@ func (m *weights) logits(v *vec, out []float32) {
 	x := val(v)
 	for _, f := range v.f {
 		row := m.w[int(f)*n : int(f)*n+n]
+		if m.r != nil {
+			r := m.r[int(f)*n : int(f)*n+n]
+			for k, w := range row {
+				out[k] += w * r[k] * x
+			}
+			continue
+		}
 		for k, w := range row {
 			out[k] += w * x
 		}
@@ -73,6 +82,60 @@ func (m *weights) logits(v *vec, out []float32) {
 	}
 }
 
+// nbScale sets NB-SVM style feature scaling (Wang and Manning 2012): each
+// hashed feature's value for output k is multiplied by the log-count ratio
+// of its presence in positive vs negative examples of k (smoothing alpha).
+// The scaling folds into the exported weights (w*r), so inference is
+// unchanged.
+func (m *weights) nbScale(xs []vec, ys [][]int8, alpha float64) {
+	n := m.n
+	size := len(m.w)
+	pc := make([]float32, size)
+	nc := make([]float32, size)
+	pt := make([]float64, n)
+	nt := make([]float64, n)
+	seen := map[uint32]bool{}
+	for i := range xs {
+		clear(seen)
+		for _, f := range xs[i].f {
+			if seen[f] {
+				continue
+			}
+			seen[f] = true
+			for k := range n {
+				switch ys[i][k] {
+				case pos:
+					pc[int(f)*n+k]++
+					pt[k]++
+				case neg:
+					nc[int(f)*n+k]++
+					nt[k]++
+				}
+			}
+		}
+	}
+	m.r = make([]float32, size)
+	d := float64(size / n)
+	for i := range m.r {
+		k := i % n
+		p := (float64(pc[i]) + alpha) / (pt[k] + alpha*d)
+		q := (float64(nc[i]) + alpha) / (nt[k] + alpha*d)
+		m.r[i] = float32(math.Log(p / q))
+	}
+}
+
+// exportW returns the hashed weights with any NB scaling folded in.
+func (m *weights) exportW() []float32 {
+	if m.r == nil {
+		return m.w
+	}
+	out := make([]float32, len(m.w))
+	for i := range out {
+		out[i] = m.w[i] * m.r[i]
+	}
+	return out
+}
+
 const adaEps = 1e-6
 
 func (m *weights) update(v *vec, g []float32) {
@@ -86,7 +149,11 @@ func (m *weights) update(v *vec, g []float32) {
 				continue
 			}
 			i := base + k
-			gr := gk*x + l2*m.w[i]
+			gx := gk * x
+			if m.r != nil {
+				gx *= m.r[i]
+			}
+			gr := gx + l2*m.w[i]
 			m.gw[i] += gr * gr
 			m.w[i] -= lr * gr / float32(math.Sqrt(float64(m.gw[i])+adaEps))
 		}

@@ -42,6 +42,8 @@ type Options struct {
 	EmoPosWeight float64
 	// EmoAvgFrom >= 0 averages the emotion weights over epochs EmoAvgFrom..
 	EmoAvgFrom int
+	// EmoNB > 0 scales features NB-SVM style with this smoothing.
+	EmoNB float64
 	// SentGoEmotions and SentSemEval weigh extra sentiment examples derived
 	// from the emotion data sets (0: not used): texts whose labels are all
 	// positive (or all negative, or neutral) emotions.
@@ -202,6 +204,9 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	nl := len(post.Emotions)
 	w := newWeights(o.EmoBits, nl, textfeat.NumDense, o.EmoLR, o.EmoL2)
 	w.avgFrom = o.EmoAvgFrom
+	if o.EmoNB > 0 {
+		w.nbScale(xs, ys, o.EmoNB)
+	}
 	var pw []float32
 	if o.EmoPosWeight > 0 {
 		pw = make([]float32, nl)
@@ -226,7 +231,7 @@ func trainEmotion(o Options) (*linear.Model, error) {
 			"weight_semeval": o.WeightSemEval, "weight_tweeteval": o.WeightTweetEval, "texts": len(items),
 			"lexicon": textfeat.LexiconVersion, "char_ngrams": o.EmoChar},
 	}
-	m, err := linear.New(meta, w.w, w.d, w.b)
+	m, err := linear.New(meta, w.exportW(), w.d, w.b)
 	if err != nil {
 		return nil, err
 	}
@@ -339,6 +344,11 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	}
 	fmt.Fprintf(r, "| **macro** | **%.3f** | **%.3f** | %.3f |\n\n", mean(ekF1), mean(ekF1X), mean(ekF1P))
 	fmt.Fprintf(r, "Calibration on GoEmotions dev (expected calibration error, all 28 labels pooled, 10 bins): raw %.4f, Platt %.4f (fitted on the same dev split).\n\n", ece(rawP, pooledY), ece(calP, pooledY))
+	fmt.Fprintf(r, "Reliability of the calibrated probabilities (GoEmotions dev, all labels pooled):\n\n| predicted | n | mean predicted | observed |\n|---|---|---|---|\n")
+	for _, row := range reliability(calP, pooledY, []float64{0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001}) {
+		fmt.Fprintf(r, "| %s | %d | %.3f | %.3f |\n", row.bin, row.n, row.mean, row.obs)
+	}
+	fmt.Fprintln(r)
 	fmt.Fprintf(r, "TweetEval emotion val (%d tweets), argmax over anger/joy/optimism/sadness:\n\n| class | F1 |\n|---|---|\n", len(teVal))
 	for c, l := range TweetEvalLabels {
 		fmt.Fprintf(r, "| %s | %.3f |\n", l, teF1[c])
