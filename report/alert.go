@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/undertone/undertone/post"
@@ -141,7 +142,7 @@ func (a *Alerter) Evaluate(ctx context.Context, r AlertRule, slot time.Time) (Ev
 	if r.Theme == ThemeSentiment {
 		what = "negative posts"
 	}
-	change := liftPhrase(ev.Lift)
+	change := strings.TrimPrefix(liftPhrase(ev.Lift), "+")
 	if ev.PrevShr == 0 {
 		change = "from none"
 	}
@@ -154,7 +155,7 @@ func (a *Alerter) Evaluate(ctx context.Context, r AlertRule, slot time.Time) (Ev
 	link := TopicLink(a.DashboardURL, r.Topic, theme, from, to)
 	msg := Message{
 		Kind: "alert", Subject: fmt.Sprintf("Undertone alert %s: %s about %s up %s", r.Name, what, name, change),
-		Headline: ev.Headline, Text: ev.Headline, Link: link,
+		Headline: ev.Headline, Text: strings.TrimSpace(ev.Headline + "\n\n" + link), Link: link,
 	}
 	if a.Deliverer != nil {
 		ev.Results = a.Deliverer.Deliver(ctx, msg)
