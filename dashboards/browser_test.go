@@ -339,6 +339,17 @@ func walkUI(t *testing.T, base, token string, topic string) map[string][]apiTimi
 	if n := b.count(`#drivers .driver-box tbody tr`); n == 0 {
 		t.Error("topic: no drivers")
 	}
+	// The other themes' drivers load on demand.
+	if b.count(`#drivers .driver-box button`) == 0 {
+		t.Error("topic: no on-demand drivers buttons")
+	} else {
+		th := eval[string](b, `document.querySelector('#drivers .driver-box button').closest('.driver-box').dataset.theme`)
+		b.run(chromedp.Click(chromedp.CSS(`#drivers .driver-box button`)))
+		b.run(chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#drivers .driver-box[data-theme=%q] table, #drivers .driver-box[data-theme=%q] .state`, th, th))))
+		if n := b.count(fmt.Sprintf(`#drivers .driver-box[data-theme=%q] .state.error`, th)); n > 0 {
+			t.Errorf("topic: on-demand drivers of %s failed", th)
+		}
+	}
 	if n := b.count(`#quotes li.quote`); n == 0 {
 		t.Error("topic: no quotes")
 	}

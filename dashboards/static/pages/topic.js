@@ -41,9 +41,10 @@ export async function render(root, s, ctx) {
   for (const el of [trendEl, brkEl, movEl, drvEl, qEl, srcEl, langEl]) loading(el);
   if (location.hash === '#quotes') qCard.scrollIntoView({ block: 'start' });
 
-  // Drivers and quotes take one theme per call and are the costly queries:
-  // the selected theme, or the topic's three largest themes (the others'
-  // drivers load on demand). They start as soon as the breakdown is in.
+  // Drivers and quotes take one theme per call and read raw posts: they are
+  // the costly queries. Quotes load for the selected theme or the topic's
+  // three largest; drivers for the selected or the largest theme, the
+  // others on demand. They start as soon as the breakdown is in.
   const themesP = api.themes(s, topic, { signal });
   const phase1 = settle([
     api.trend(s, topic, { signal }),
@@ -53,11 +54,12 @@ export async function render(root, s, ctx) {
     api.mix(s, topic, 'lang', { signal }),
   ]);
   const phase2 = themesP.then((rows) => topThemes(s, rows), () => topThemes(s, [])).then(async (ths) => {
+    const drvThs = ths.slice(0, 1);
     const res = await settle([
       ...ths.map((th) => api.quotes(s, topic, th, { signal }, s.theme ? 12 : 3)),
-      ...ths.map((th) => api.drivers(s, topic, th, { signal })),
+      ...drvThs.map((th) => api.drivers(s, topic, th, { signal })),
     ]);
-    return { ths, quoteRs: res.slice(0, ths.length), drvRs: res.slice(ths.length) };
+    return { ths, drvThs, quoteRs: res.slice(0, ths.length), drvRs: res.slice(ths.length) };
   });
   const [trendR, themesR, moversR, srcR, langR] = await phase1;
 
@@ -108,7 +110,7 @@ export async function render(root, s, ctx) {
   mixChart(srcEl, srcR, 'source', ctx.topicName(topic));
   mixChart(langEl, langR, 'language', ctx.topicName(topic));
 
-  const { ths, quoteRs, drvRs } = await phase2;
+  const { drvThs, quoteRs, drvRs } = await phase2;
 
   // Quotes.
   const quotes = quoteRs.flatMap((r) => (r.ok ? r.value : []));
@@ -128,7 +130,7 @@ export async function render(root, s, ctx) {
   for (const th of shownThemes) {
     const box = h('div', { class: 'driver-box', dataset: { theme: th } }, h('h3', {}, h('a', { href: href('/topic', s, { theme: th }) + '#quotes' }, badge(th))));
     wrap.appendChild(box);
-    const i = ths.indexOf(th);
+    const i = drvThs.indexOf(th);
     if (i >= 0) { driverTable(box, drvRs[i], th); continue; }
     const btn = h('button', { type: 'button', class: 'ghost', text: `Show drivers of ${themeLabel(th).toLowerCase()}` });
     btn.addEventListener('click', async () => {
