@@ -59,15 +59,6 @@ type Alerter struct {
 	Deliverer    *Deliverer
 	DashboardURL string
 	Replica      string
-	// Now stamps firings; nil means time.Now.
-	Now func() time.Time
-}
-
-func (a *Alerter) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
-	}
-	return time.Now()
 }
 
 // Jobs returns one scheduler job per rule, all on schedule s.
