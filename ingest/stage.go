@@ -159,12 +159,15 @@ func NewHandler(prep *Preparer, clean, dlq Writer, reg prometheus.Registerer) *H
 // original_bytes.
 const MaxDLQValueBytes = 900 << 10
 
-func dlqMessage(m kafka.Message, reason Reason) kafka.Message {
+func dlqMessage(m kafka.Message, reason Reason, err error) kafka.Message {
 	orig := len(m.Value)
 	if orig > MaxDLQValueBytes {
 		m.Value = m.Value[:MaxDLQValueBytes]
 	}
 	d := stream.DLQMessage(m, StageName, string(reason))
+	// The full error names the field and says why ("missing_field: text:
+	// required, non-blank"); rejection details never echo field values.
+	d.Headers = append(d.Headers, kafka.Header{Key: stream.HeaderError, Value: []byte(err.Error())})
 	if orig > MaxDLQValueBytes {
 		d.Headers = append(d.Headers,
 			kafka.Header{Key: "truncated", Value: []byte("true")},
@@ -191,7 +194,7 @@ func (h *Handler) Handle(ctx context.Context, _ int, msgs []kafka.Message) error
 			if errors.As(err, &re) {
 				reason = re.Reason
 			}
-			dlq = append(dlq, dlqMessage(m, reason))
+			dlq = append(dlq, dlqMessage(m, reason, err))
 			if rejected == nil {
 				rejected = map[Reason]int{}
 			}

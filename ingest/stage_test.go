@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -76,6 +77,9 @@ func TestHandlerRoutesCleanAndDLQ(t *testing.T) {
 			stream.Header(m, stream.HeaderSourceTopic) != "raw" || stream.Header(m, stream.HeaderSourcePartition) != "2" ||
 			stream.Header(m, stream.HeaderSourceOffset) != w.offset || string(m.Value) != string(w.value) {
 			t.Fatalf("dlq[%d] = %+v", i, m)
+		}
+		if e := stream.Header(m, stream.HeaderError); !strings.HasPrefix(e, string(w.reason)+": ") {
+			t.Fatalf("dlq[%d] error header %q, want the full error starting with %q", i, e, w.reason)
 		}
 	}
 	if got := counterValue(t, reg, "undertone_ingest_produced_records_total"); got != 2 {

@@ -44,6 +44,9 @@ const (
 	HeaderSourceTopic     = "source_topic"
 	HeaderSourcePartition = "source_partition"
 	HeaderSourceOffset    = "source_offset"
+	// HeaderError carries the full human-readable error (which field, why)
+	// where the stage has more to say than the reason code.
+	HeaderError = "error"
 )
 
 // DLQMessage wraps a message that a stage rejected for the dead-letter
