@@ -83,6 +83,29 @@ bench-api: ## query API latency: loads 10M posts into ClickHouse db bench_query 
 bench-dashboards: browser-deps ## dashboards page loads in headless Chromium on the bench_query data set (10M posts, loaded once, shared with bench-api)
 	UNDERTONE_LONG=1 $(GO) test -tags integration -timeout 120m -run '^TestPageLoadLarge$$' -v ./dashboards/
 
+CHAOS_TIMEOUT ?= 90m
+SOAK_DURATION ?= 30m
+
+.PHONY: chaos
+chaos: ## fault injection (e2e): kill -9 of each stage, ClickHouse restart + 60 s outage, Kafka broker restart, slow ClickHouse, poison; exact checks after each (docs/reliability.md)
+	@$(MAKE) --no-print-directory services-up
+	UNDERTONE_CHAOS=1 nice $(GO) test -tags integration -count=1 -timeout $(CHAOS_TIMEOUT) -run '^TestChaos' -v ./e2e/
+
+.PHONY: soak
+soak: ## steady load through `undertone run` for SOAK_DURATION (30m): RSS, goroutines and lag flat, no error drift (docs/reliability.md)
+	@$(MAKE) --no-print-directory services-up
+	UNDERTONE_SOAK_DURATION=$(SOAK_DURATION) nice $(GO) test -tags integration -count=1 -timeout 120m -run '^TestSoak$$' -v ./e2e/
+
+.PHONY: security
+security: ## govulncheck, PII scan after a seeded run, route protection, injection, HTTP limits, bad-input catalogue up to date
+	@echo "govulncheck $(PKGS)"; out="$$($(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) $(PKGS) 2>&1)" && echo "$$out" || { \
+		if grep -q 'fetching vulnerabilities' <<<"$$out"; then echo "govulncheck: vulnerability database (vuln.go.dev) unreachable from this machine; NOT checked"; \
+		else echo "$$out"; exit 1; fi; }
+	$(GO) test -count=1 -run 'TestEveryRouteIsProtectedOrPublic|TestSQLInjectionEveryParameter|TestBadParameters|TestMountNeedsAccessDecision' ./query/
+	@$(MAKE) --no-print-directory services-up
+	$(GO) test -tags integration -count=1 -run 'TestBindingResistsInjection' ./query/
+	$(GO) test -tags integration -count=1 -timeout 30m -run 'TestRunExactlyOnceUnderKills|TestSecurity|TestBadInputCatalogue' -v ./e2e/
+
 MODEL_DATA ?= ../shared/data
 
 .PHONY: model
