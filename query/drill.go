@@ -149,7 +149,15 @@ func (q *Querier) rankDrivers(cs []driverCount, n1, n int, r DriversRequest, res
 		if l <= 1 {
 			continue
 		}
-		z, p := TwoProportionZ(float64(c.a), float64(n1), float64(c.b-c.a), float64(n-n1))
+		// Exact counts: the theme's posts are a subset of the topic's, so
+		// test the theme against the rest of the topic. Sampled: the two
+		// samples are drawn separately, so test one against the other.
+		var z, p float64
+		if res.Sampled {
+			z, p = TwoProportionZ(float64(c.a), float64(n1), float64(c.b), float64(n))
+		} else {
+			z, p = TwoProportionZ(float64(c.a), float64(n1), float64(c.b-c.a), float64(n-n1))
+		}
 		out = append(out, DriverRow{Name: c.name, Type: c.typ, Count: c.a, Baseline: c.b, Authors: c.authA, Lift: round(l, 3), Z: round(z, 3), P: p})
 	}
 	sort.Slice(out, func(i, j int) bool {
