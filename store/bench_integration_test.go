@@ -3,6 +3,7 @@
 package store_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/undertone/undertone/internal/testenv"
@@ -11,27 +12,33 @@ import (
 )
 
 // BenchmarkWriterClickHouse measures Writer.Write of fresh posts into a real
-// ClickHouse (dedupe lookup + one INSERT + the materialized views), in
-// batches of 20000 (sink.batch_size's default).
+// ClickHouse (dedupe lookup + one INSERT + every materialized view), in
+// batches of 20,000 (sink.batch_size's default), for posts spread over 1 day
+// (a live stream) and over 30 days (a backfill: many more aggregate groups
+// per batch).
 func BenchmarkWriterClickHouse(b *testing.B) {
-	addr := testenv.ClickHouse(b)
-	db := testenv.Database(b, addr)
-	cfg, conn := migrated(b, addr, db)
-	w, err := store.NewWriter(conn, cfg.Schema(), store.WriterConfig{SourceTopic: "bench"}, store.Settings{})
-	if err != nil {
-		b.Fatal(err)
+	for _, days := range []int{1, 30} {
+		b.Run(fmt.Sprintf("days=%d", days), func(b *testing.B) {
+			addr := testenv.ClickHouse(b)
+			db := testenv.Database(b, addr)
+			cfg, conn := migrated(b, addr, db)
+			w, err := store.NewWriter(conn, cfg.Schema(), store.WriterConfig{SourceTopic: "bench"}, store.Settings{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			const batch = 20000
+			seed := uint64(100)
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				posts := storetest.Posts(batch, days, 4, seed)
+				seed++
+				b.StartTimer()
+				if err := w.Write(b.Context(), posts); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
+		})
 	}
-	const batch = 20000
-	seed := uint64(100)
-	b.ReportAllocs()
-	for b.Loop() {
-		b.StopTimer()
-		posts := storetest.Posts(batch, 30, 4, seed)
-		seed++
-		b.StartTimer()
-		if err := w.Write(b.Context(), posts); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
 }

@@ -87,7 +87,8 @@ func TestWriterExactlyOnce(t *testing.T) {
 	addr := testenv.ClickHouse(t)
 	db := testenv.Database(t, addr)
 	cfg, conn := migrated(t, addr, db)
-	w, err := store.NewWriter(conn, cfg.Schema(), store.WriterConfig{SourceTopic: "posts.clean"}, store.Settings{})
+	// A small LookupChunk exercises multi-query dedupe lookups.
+	w, err := store.NewWriter(conn, cfg.Schema(), store.WriterConfig{SourceTopic: "posts.clean", LookupChunk: 700}, store.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,8 +46,9 @@ type WriterConfig struct {
 	MaxBackoff time.Duration
 	// AttemptTimeout bounds one dedupe+insert attempt. Default 2m.
 	AttemptTimeout time.Duration
-	// LookupChunk bounds the post_ids per dedupe query (the server's
-	// max_query_size is 256 KiB). Default 2000.
+	// LookupChunk bounds the post_ids per dedupe query (queries are also
+	// kept under ~200 KB: the server's max_query_size is 256 KiB). Default
+	// 5000.
 	LookupChunk int
 }
 
@@ -127,7 +128,7 @@ func NewWriter(conn driver.Conn, s Schema, cfg WriterConfig, set Settings) (*Wri
 		cfg.AttemptTimeout = 2 * time.Minute
 	}
 	if cfg.LookupChunk <= 0 {
-		cfg.LookupChunk = 2000
+		cfg.LookupChunk = 5000
 	}
 	logger := set.Logger
 	if logger == nil {
@@ -254,25 +255,28 @@ func (w *Writer) attempt(ctx context.Context, posts []*post.Enriched) error {
 // only the partitions and index ranges of the posts' created_at range.
 func (w *Writer) stored(ctx context.Context, posts []*post.Enriched) (map[string]struct{}, error) {
 	out := map[string]struct{}{}
-	for lo := 0; lo < len(posts); lo += w.cfg.LookupChunk {
-		chunk := posts[lo:min(lo+w.cfg.LookupChunk, len(posts))]
-		minT, maxT := chunk[0].CreatedAt, chunk[0].CreatedAt
-		var q strings.Builder
-		q.Grow(64 * len(chunk))
-		for i, p := range chunk {
+	var q strings.Builder
+	for lo := 0; lo < len(posts); {
+		// One query per chunk of at most LookupChunk ids and ~200 KB of SQL
+		// (the server's default max_query_size is 256 KiB).
+		q.Reset()
+		minT, maxT := posts[lo].CreatedAt, posts[lo].CreatedAt
+		hi := lo
+		for ; hi < len(posts) && hi-lo < w.cfg.LookupChunk && q.Len() < maxLookupBytes; hi++ {
+			p := posts[hi]
 			if p.CreatedAt.Before(minT) {
 				minT = p.CreatedAt
 			}
 			if p.CreatedAt.After(maxT) {
 				maxT = p.CreatedAt
 			}
-			if i > 0 {
+			if hi > lo {
 				q.WriteByte(',')
 			}
 			quoteString(&q, p.PostID)
 		}
-		query := DedupeQuery(w.schema, minT, maxT, q.String())
-		rows, err := w.conn.Query(ctx, query)
+		lo = hi
+		rows, err := w.conn.Query(ctx, DedupeQuery(w.schema, minT, maxT, q.String()))
 		if err != nil {
 			return nil, err
 		}
@@ -292,6 +296,8 @@ func (w *Writer) stored(ctx context.Context, posts []*post.Enriched) (map[string
 	}
 	return out, nil
 }
+
+const maxLookupBytes = 200 << 10
 
 // DedupeQuery is the sink's per-batch lookup of already stored post_ids;
 // idList is a comma-separated list of quoted strings. Exported for the SQL
