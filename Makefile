@@ -75,6 +75,11 @@ compat: ## run every DDL, sample rows and query (store templates + the test serv
 bench: ## benchmarks (BENCHTIME=1s by default; compare runs with benchstat)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
 
+.PHONY: bench-store
+bench-store: ## store/sink into running ClickHouse (+ Kafka): writer rows/s per 20k batch (1-day and 30-day spread), sink process rows/s (UNDERTONE_LONG=1: 200k posts)
+	$(GO) test -tags integration -run '^$$' -bench '^BenchmarkWriterClickHouse$$' -benchmem -benchtime 5x ./store/
+	$(GO) test -tags integration -run '^TestSinkThroughput$$' -v ./sink/ | grep -E 'rows/s|^(ok|FAIL|---)'
+
 .PHONY: bench-api
 bench-api: ## query API latency: loads 10M posts into ClickHouse db bench_query (once) and reports p50/p95/p99 per endpoint, 8 clients
 	UNDERTONE_LONG=1 $(GO) test -tags integration -timeout 120m -run '^TestBenchAPI$$' -v ./query/
