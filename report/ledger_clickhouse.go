@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -27,6 +28,9 @@ var identRe = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`)
 type ClickHouseLedger struct {
 	conn  chConn
 	table string
+
+	mu    sync.Mutex
+	ready bool // the table is known to exist
 }
 
 // NewClickHouseLedger returns a ledger over conn in database. Call Ensure
@@ -39,8 +43,14 @@ func NewClickHouseLedger(conn chConn, database string) (*ClickHouseLedger, error
 }
 
 // Ensure creates the ledger table if it does not exist. The SQL is valid on
-// ClickHouse 18.16 and current releases.
+// ClickHouse 18.16 and current releases. The other methods call it on first
+// use, so a scheduler can start while ClickHouse is down.
 func (l *ClickHouseLedger) Ensure(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ready {
+		return nil
+	}
 	err := l.conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+l.table+` (
 		job String,
 		period String,
@@ -53,11 +63,15 @@ func (l *ClickHouseLedger) Ensure(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("report: ledger: create table: %w", err)
 	}
+	l.ready = true
 	return nil
 }
 
 // Append implements Ledger.
 func (l *ClickHouseLedger) Append(ctx context.Context, e Entry) error {
+	if err := l.Ensure(ctx); err != nil {
+		return err
+	}
 	// A native batch: ClickHouse 18.16 needs the columns named and does not
 	// take VALUES through clickhouse-go's Exec.
 	b, err := l.conn.PrepareBatch(ctx, `INSERT INTO `+l.table+` (job, period, claim_id, replica, state, at_ns, detail)`)
@@ -91,6 +105,9 @@ func (l *ClickHouseLedger) LastDone(ctx context.Context, job string) (Entry, boo
 }
 
 func (l *ClickHouseLedger) query(ctx context.Context, q string, args ...any) ([]Entry, error) {
+	if err := l.Ensure(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := l.conn.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("report: ledger: query: %w", err)

@@ -18,7 +18,6 @@ import (
 	"github.com/undertone/undertone/config"
 	"github.com/undertone/undertone/query"
 	"github.com/undertone/undertone/report"
-	"github.com/undertone/undertone/store"
 )
 
 func newReportCmd(g *globalFlags) *cobra.Command {
@@ -166,18 +165,20 @@ func openLedger(ctx context.Context, cfg config.Config, log *slog.Logger) (repor
 		return &report.MemLedger{}, func() {}, nil
 	}
 	ch := cfg.ClickHouse
-	conn, err := store.Dial(ctx, store.Config{Addr: ch.Addr, Database: ch.Database, Username: ch.Username, Password: ch.Password,
-		Cluster: ch.Cluster, DialTimeout: ch.DialTimeout}, log)
+	// query.Open does not connect: the ledger creates its table on first
+	// use, so serve and the scheduler start while ClickHouse is down.
+	conn, err := query.Open(query.DialOptions{Addr: ch.Addr, Username: ch.Username, Password: ch.Password,
+		MaxOpenConns: 4, DialTimeout: ch.DialTimeout, Logger: log})
 	if err != nil {
 		return nil, nil, err
 	}
 	l, err := report.NewClickHouseLedger(conn, ch.Database)
-	if err == nil {
-		err = l.Ensure(ctx)
-	}
 	if err != nil {
 		_ = conn.Close()
 		return nil, nil, err
+	}
+	if err := l.Ensure(ctx); err != nil {
+		log.Warn("run ledger not ready; retrying on first use", "err", err)
 	}
 	return l, func() { _ = conn.Close() }, nil
 }
