@@ -61,6 +61,8 @@ type pipeline struct {
 	enriched  string
 	dlq       string
 	serveAddr string
+	adminAddr string
+	base      string
 	env       []string
 	conn      driver.Conn
 
@@ -70,8 +72,13 @@ type pipeline struct {
 
 func newPipeline(t testing.TB, partitions int, extraEnv ...string) *pipeline {
 	t.Helper()
-	brokers := testenv.Kafka(t)
-	chAddr := testenv.ClickHouse(t)
+	return newPipelineOn(t, testenv.Kafka(t), testenv.ClickHouse(t), partitions, extraEnv...)
+}
+
+// newPipelineOn is newPipeline on the given Kafka brokers and ClickHouse
+// (the chaos scenarios' private instances, or a proxy in front of one).
+func newPipelineOn(t testing.TB, brokers []string, chAddr string, partitions int, extraEnv ...string) *pipeline {
+	t.Helper()
 	p := &pipeline{t: t, brokers: brokers, chAddr: chAddr}
 	p.db = testenv.Database(t, chAddr)
 	base := testenv.UniqueName(t, "e2e")
@@ -80,6 +87,8 @@ func newPipeline(t testing.TB, partitions int, extraEnv ...string) *pipeline {
 		t.Fatal(err)
 	}
 	p.serveAddr = freeAddr(t)
+	p.adminAddr = freeAddr(t)
+	p.base = base
 	repoRoot, _ := filepath.Abs("..")
 	p.env = append([]string{
 		"UNDERTONE_CONFIG=",
@@ -98,7 +107,7 @@ func newPipeline(t testing.TB, partitions int, extraEnv ...string) *pipeline {
 		"UNDERTONE_ENRICH_TOPICS_FILE=" + filepath.Join(repoRoot, "config", "topics.yaml"),
 		"UNDERTONE_SERVE_ADDR=" + p.serveAddr,
 		"UNDERTONE_SERVE_AUTH_MODE=none",
-		"UNDERTONE_ADMIN_ADDR=" + freeAddr(t),
+		"UNDERTONE_ADMIN_ADDR=" + p.adminAddr,
 		"UNDERTONE_LOG_FORMAT=json",
 		"UNDERTONE_ADMIN_SHUTDOWN_TIMEOUT=20s",
 	}, extraEnv...)
@@ -147,8 +156,15 @@ func (l *lockedBuffer) String() string {
 // start runs `undertone args...` with the pipeline's environment.
 func (p *pipeline) start(args ...string) *proc {
 	p.t.Helper()
+	return p.startWith(nil, args...)
+}
+
+// startWith is start with extra environment (later entries win), e.g. a
+// process's own admin address when several stages run side by side.
+func (p *pipeline) startWith(env []string, args ...string) *proc {
+	p.t.Helper()
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), p.env...)
+	cmd.Env = append(append(os.Environ(), p.env...), env...)
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
