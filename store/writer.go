@@ -374,6 +374,13 @@ func ResumeQuery(s Schema) string {
 		" WHERE src_topic = ? AND src_partition = ? GROUP BY src_topic, src_partition"
 }
 
+// Invalid reports whether err is about the posts themselves (ErrInvalid):
+// the only store error for which setting the posts concerned aside (the
+// DLQ) is right. Other permanent errors (a schema mismatch, bad credentials)
+// concern every post; a stage must stop or keep retrying on those, never
+// send its whole input to the DLQ.
+func Invalid(err error) bool { return errors.Is(err, ErrInvalid) }
+
 // Permanent reports whether err is one that retrying cannot fix: ErrPermanent,
 // ErrInvalid, or a ClickHouse exception for a missing table or column, a
 // type mismatch, bad SQL or bad credentials. Network errors and every other

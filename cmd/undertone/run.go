@@ -75,7 +75,7 @@ scaled out, or replaced by the single-stage commands, at any time.`,
 				return err
 			}
 			enr, err := newEnrichStage(cfg, d.logger.With("stage", "enrich"), d.registry, enrichStageOptions{
-				sink: w, resume: w.Resume, permanent: store.Permanent,
+				sink: w, resume: w.Resume, permanent: store.Invalid,
 			})
 			if err != nil {
 				return err
