@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -285,12 +286,19 @@ func drivers(r query.DriversResult, topicName string) []Driver {
 	}
 	ents, terms := pick(r.Entities, "entity"), pick(r.Terms, "term")
 	var out []Driver
-	for i := 0; len(out) < 5 && (i < len(ents) || i < len(terms)); i++ {
-		if i < len(ents) {
-			out = append(out, ents[i])
+	seen := map[string]bool{} // "Battery" the entity and "battery" the term are one driver
+	add := func(d Driver) {
+		if k := strings.ToLower(d.Term); !seen[k] && len(out) < 5 {
+			seen[k] = true
+			out = append(out, d)
 		}
-		if i < len(terms) && len(out) < 5 {
-			out = append(out, terms[i])
+	}
+	for i := 0; i < len(ents) || i < len(terms); i++ {
+		if i < len(ents) {
+			add(ents[i])
+		}
+		if i < len(terms) {
+			add(terms[i])
 		}
 	}
 	return out
