@@ -158,8 +158,8 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 		s.doc.Tokenize(p.Text)
 		n := len(s.doc.Tokens)
 		e.probs(s, 0, n)
-		if p.Emotions == nil {
-			p.Emotions = make(map[string]float64, nl)
+		if len(p.Emotions) == 0 {
+			p.Emotions = make(map[string]float64, nl) // sized once, no growth
 		}
 		for k, l := range post.Emotions {
 			p.Emotions[l] = round4(s.p[k])
@@ -171,7 +171,7 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 				p.EmotionLabels = append(p.EmotionLabels, post.Emotions[k])
 			}
 		}
-		if p.Ekman == nil {
+		if len(p.Ekman) == 0 {
 			p.Ekman = make(map[string]float64, len(post.Ekman))
 		}
 		ek := Ekman(s.p[:])
