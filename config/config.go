@@ -90,7 +90,7 @@ func Load(opts Options) (Config, error) {
 	}
 	for k, val := range opts.Overrides {
 		if !isKnown(k, known) {
-			return Config{}, fmt.Errorf("config: flag sets unknown key %q", k)
+			return Config{}, fmt.Errorf("config: flag sets unknown key %q%s", k, suggest(k, known))
 		}
 		v.Set(k, val)
 	}

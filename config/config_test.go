@@ -176,7 +176,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown flag key",
 			opts: config.Options{LookupEnv: withKey(), Overrides: map[string]any{"kafka.topik": "x"}},
-			want: `config: flag sets unknown key "kafka.topik"`,
+			want: `config: flag sets unknown key "kafka.topik" (did you mean "kafka.topics.*"?)`,
 		},
 		{
 			name:    "invalid value names key, value and allowed",

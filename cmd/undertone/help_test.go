@@ -75,3 +75,41 @@ func TestConfigPrintRedacts(t *testing.T) {
 		t.Fatalf("config print output unexpected:\n%s", got)
 	}
 }
+
+func TestSetFlag(t *testing.T) {
+	t.Setenv("UNDERTONE_PRIVACY_PSEUDONYM_KEY", "test-only-pseudonym-key-0123456789")
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		want    string
+		wantErr string
+	}{
+		{name: "int", args: []string{"--set", "sink.batch_size=5000"}, want: "batch_size: 5000"},
+		{name: "list", args: []string{"--set", "kafka.brokers=a:1,b:2"}, want: "- a:1\n    - b:2"},
+		{name: "duration", args: []string{"--set", "sink.batch_timeout=3s"}, want: "batch_timeout: 3s"},
+		{name: "unknown key", args: []string{"--set", "kafka.topik=x"}, wantErr: `config: flag sets unknown key "kafka.topik" (did you mean "kafka.topics.*"?)`},
+		{name: "not key=value", args: []string{"--set", "sink.batch_size"}, wantErr: `--set "sink.batch_size": want key=value`},
+		{name: "invalid value", args: []string{"--set", "log.level=loud"}, wantErr: `invalid config: log.level = "loud": allowed: debug, info, warn, error`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			r := newRootCmd()
+			r.SetOut(&out)
+			r.SetErr(&out)
+			r.SetArgs(append([]string{"config", "print", "--config", ""}, tc.args...))
+			err := r.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), tc.want) {
+				t.Fatalf("output lacks %q:\n%s", tc.want, out.String())
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,7 @@ type globalFlags struct {
 	logFormat  string
 	brokers    []string
 	clickhouse []string
+	set        []string // key=value overrides of any config key
 }
 
 func newRootCmd() *cobra.Command {
@@ -45,6 +47,7 @@ environment or from *_file keys.`,
 	pf.StringVar(&g.logFormat, "log-format", "", "log format: text or json (overrides log.format)")
 	pf.StringSliceVar(&g.brokers, "kafka-brokers", nil, "Kafka bootstrap brokers host:port,... (overrides kafka.brokers)")
 	pf.StringSliceVar(&g.clickhouse, "clickhouse-addr", nil, "ClickHouse native addresses host:port,... (overrides clickhouse.addr)")
+	pf.StringArrayVar(&g.set, "set", nil, "override any config key, repeatable: --set sink.batch_size=5000 --set kafka.topics.raw=x (lists comma-separated)")
 
 	root.AddCommand(
 		newConfigCmd(g),
@@ -95,6 +98,13 @@ func (g *globalFlags) load() (config.Config, error) {
 	if len(g.clickhouse) > 0 {
 		over["clickhouse.addr"] = g.clickhouse
 	}
+	for _, kv := range g.set {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return config.Config{}, fmt.Errorf("--set %q: want key=value, e.g. --set sink.batch_size=5000", kv)
+		}
+		over[strings.ToLower(strings.TrimSpace(k))] = v
+	}
 	return config.Load(config.Options{Path: g.configPath, Overrides: over})
 }
 
@@ -107,14 +117,4 @@ func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-func notImplemented(use, short string, issue int) *cobra.Command {
-	return &cobra.Command{
-		Use:   use,
-		Short: short + " (not implemented yet)",
-		RunE: func(*cobra.Command, []string) error {
-			return fmt.Errorf("%s: not implemented yet (tracked in issue %d)", use, issue)
-		},
-	}
 }
