@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -291,9 +292,16 @@ func TestSinkThroughput(t *testing.T) {
 	}
 	e.produce(t, storetest.Posts(n, 2, 4, 14))
 	start := time.Now()
-	e.startSinkWith(t, "sink", "UNDERTONE_SINK_BATCH_SIZE=20000", "UNDERTONE_SINK_BATCH_TIMEOUT=1s")
+	cmd := e.startSinkWith(t, "sink", "UNDERTONE_SINK_BATCH_SIZE=20000", "UNDERTONE_SINK_BATCH_TIMEOUT=1s")
 	e.waitCount(t, uint64(n), 10*time.Minute)
 	d := time.Since(start)
 	t.Logf("sink stored %d posts in %s: %.0f rows/s (process start and group join included)", n, d.Round(time.Millisecond), float64(n)/d.Seconds())
+	if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)); err == nil {
+		for _, l := range strings.Split(string(st), "\n") {
+			if strings.HasPrefix(l, "VmHWM:") {
+				t.Logf("sink peak memory (%s)", strings.Join(strings.Fields(l), " "))
+			}
+		}
+	}
 	storetest.CheckExact(t, e.conn, e.db, e.posts)
 }

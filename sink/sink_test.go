@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/undertone/undertone/post"
 	"github.com/undertone/undertone/sink"
+	"github.com/undertone/undertone/store/storetest"
 	"github.com/undertone/undertone/stream"
 )
 
@@ -96,4 +98,42 @@ func TestHandle(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDecodeMatchesEncodingJSON: the v2 decoder reads what the enrich
+// stage writes (post.Enriched.AppendJSON and encoding/json) exactly as
+// encoding/json does.
+func TestDecodeMatchesEncodingJSON(t *testing.T) {
+	posts := storetest.Posts(300, 3, 2, 9)
+	posts[0].Text = "quote \" backslash \\ tab \t emoji 😀 <html> & é"
+	posts[1].Failures = []post.Failure{{Enricher: "emotion", Reason: "boom"}}
+	posts[2].IngestedAt = time.Time{}
+	for i := range posts {
+		for _, enc := range []struct {
+			name string
+			b    []byte
+		}{{"append", posts[i].AppendJSON(nil)}, {"encoding/json", mustJSON(t, &posts[i])}} {
+			var want post.Enriched
+			if err := json.Unmarshal(enc.b, &want); err != nil {
+				t.Fatal(err)
+			}
+			want.Partition, want.Offset = 1, 42
+			got, err := sink.Decode(kafka.Message{Value: enc.b, Partition: 1, Offset: 42})
+			if err != nil {
+				t.Fatalf("post %d (%s): %v", i, enc.name, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("post %d (%s): v2 decode differs:\n got %+v\nwant %+v", i, enc.name, got, want)
+			}
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
