@@ -43,6 +43,7 @@ func newTrainCmd() *cobra.Command {
 	f.BoolVar(&o.SentStack, "sentiment-stack", o.SentStack, "feed emotion probabilities to the sentiment model")
 	f.IntVar(&o.EmoAvgFrom, "emotion-avg-from", o.EmoAvgFrom, "average emotion weights over epochs from this one on (-1: off)")
 	f.Float64Var(&o.EmoNB, "emotion-nb", o.EmoNB, "NB-SVM feature scaling smoothing for emotion (0: off)")
+	f.Float64Var(&o.Sent2016Weight, "sentiment-2016-weight", o.Sent2016Weight, "weight of the 2016 train/dev tweets in sentiment training (0: 1)")
 	f.Float64Var(&o.WeightSemEval, "weight-semeval", o.WeightSemEval, "example weight of SemEval-2018 E-c tweets")
 	f.Float64Var(&o.WeightTweetEval, "weight-tweeteval", o.WeightTweetEval, "example weight of TweetEval tweets")
 	return cmd

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/undertone/undertone/enrich/sentiment"
 	"github.com/undertone/undertone/internal/linear"
@@ -48,6 +49,9 @@ type Options struct {
 	// from the emotion data sets (0: not used): texts whose labels are all
 	// positive (or all negative, or neutral) emotions.
 	SentGoEmotions, SentSemEval float64
+	// Sent2016Weight > 0 weighs the 2016 train/dev tweets (same period
+	// and topic style as the dev split).
+	Sent2016Weight float64
 	// SentStack feeds the emotion model's probabilities to the sentiment
 	// model as dense features (the emotion model is trained first).
 	SentStack bool
@@ -446,6 +450,9 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 	srcW := make([]float32, len(items))
 	for i := range srcW {
 		srcW[i] = 1
+		if o.Sent2016Weight > 0 && strings.HasPrefix(items[i].Source, "twitter-2016") {
+			srcW[i] = float32(o.Sent2016Weight)
+		}
 	}
 	for _, x := range []struct {
 		w    float64
