@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -51,7 +52,8 @@ var goldenStart = time.Date(2026, 10, 26, 0, 0, 0, 0, time.UTC)
 // the query layer and checks that the injected emerging fear is Acme
 // Phone's top mover, that the HTML is complete and that the PDF has
 // non-blank pages. The key numbers are compared with
-// testdata/report_w47.golden (go test -tags integration -run Golden -update).
+// testdata/report_w47.golden within a small tolerance
+// (go test -tags integration ./report/ -run Golden -update rewrites it).
 func TestGoldenReport(t *testing.T) {
 	conn, db := storeWith(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
@@ -141,7 +143,8 @@ func TestGoldenReport(t *testing.T) {
 		t.Log("chromium not installed: PDF check skipped (apt-get install chromium)")
 	}
 
-	got, err := json.MarshalIndent(goldenSummary(d), "", "  ")
+	sum := goldenSummary(d)
+	got, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,13 +155,68 @@ func TestGoldenReport(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want, err := os.ReadFile(path)
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("report numbers differ from %s (if the models changed on purpose, rerun with -update and review the diff):\n%s", path, got)
+	var want goldenFile
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
 	}
+	// The enrichment models and the anonymizer keep improving, so counts
+	// may drift a little; the story may not.
+	if diffs := compareGolden(sum, want); len(diffs) > 0 {
+		t.Errorf("report differs from %s beyond tolerance (if the pipeline changed on purpose, rerun with -update and review the diff):\n%s\ngot:\n%s",
+			path, strings.Join(diffs, "\n"), got)
+	}
+}
+
+type goldenFile struct {
+	Week     string        `json:"week"`
+	Headline string        `json:"headline"`
+	Topics   []goldenTopic `json:"topics"`
+}
+
+// compareGolden allows 5% on post counts and 5 points on net sentiment,
+// and requires the same week, the same topics and the same top emerging
+// mover per topic.
+func compareGolden(got, want goldenFile) []string {
+	var diffs []string
+	if got.Week != want.Week {
+		diffs = append(diffs, "week "+got.Week+" != "+want.Week)
+	}
+	if len(got.Topics) != len(want.Topics) {
+		return append(diffs, fmt.Sprintf("%d topics != %d", len(got.Topics), len(want.Topics)))
+	}
+	near := func(a, b int, rel float64, abs int) bool {
+		d := math.Abs(float64(a - b))
+		return d <= float64(abs) || d <= rel*math.Max(math.Abs(float64(a)), math.Abs(float64(b)))
+	}
+	for i, g := range got.Topics {
+		w := want.Topics[i]
+		if g.ID != w.ID {
+			diffs = append(diffs, "topic "+g.ID+" != "+w.ID)
+			continue
+		}
+		for k := range 2 {
+			if !near(g.Posts[k], w.Posts[k], 0.05, 5) {
+				diffs = append(diffs, fmt.Sprintf("%s posts[%d] %d, golden %d", g.ID, k, g.Posts[k], w.Posts[k]))
+			}
+			if !near(g.NetSentiment[k], w.NetSentiment[k], 0, 5) {
+				diffs = append(diffs, fmt.Sprintf("%s net_sentiment[%d] %d, golden %d", g.ID, k, g.NetSentiment[k], w.NetSentiment[k]))
+			}
+		}
+		first := func(s []string) string {
+			if len(s) == 0 {
+				return ""
+			}
+			return s[0]
+		}
+		if first(g.Emerging) != first(w.Emerging) {
+			diffs = append(diffs, fmt.Sprintf("%s top emerging %q, golden %q", g.ID, first(g.Emerging), first(w.Emerging)))
+		}
+	}
+	return diffs
 }
 
 func containsTerm(ds []report.Driver, term string) bool {
@@ -181,7 +239,7 @@ type goldenTopic struct {
 
 // goldenSummary keeps the numbers a reader would check, rounded so that
 // float noise does not churn the file.
-func goldenSummary(d report.Data) map[string]any {
+func goldenSummary(d report.Data) goldenFile {
 	var topics []goldenTopic
 	for _, t := range d.Topics {
 		g := goldenTopic{ID: t.ID,
@@ -199,7 +257,7 @@ func goldenSummary(d report.Data) map[string]any {
 		}
 		topics = append(topics, g)
 	}
-	return map[string]any{"week": d.Week.String(), "headline": d.Headline, "topics": topics}
+	return goldenFile{Week: d.Week.String(), Headline: d.Headline, Topics: topics}
 }
 
 // goldenRows generates the dataset, prepares it like ingest and enriches it
