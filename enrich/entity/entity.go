@@ -50,6 +50,9 @@ type Config struct {
 	// NERCache is how many candidate spans (the capitalized words prose is
 	// asked about) have their result memoized (0 = no cache).
 	NERCache int `mapstructure:"ner_cache"`
+	// Fuzzy matches capitalized one-typo misspellings of aliases of 4+
+	// letters ("Acem", "OrbtiAir") as the alias's entity.
+	Fuzzy bool `mapstructure:"fuzzy"`
 	// Person is what happens to PERSON entities: "mask" records them with
 	// text and canonical "[PERSON]" (the offsets remain), "drop" omits them.
 	// Person names are never written out as entities.
@@ -58,7 +61,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() *Config {
-	return &Config{NER: true, NERWindow: 3, NERCache: 8192, Person: "mask"}
+	return &Config{NER: true, NERWindow: 3, NERCache: 8192, Fuzzy: true, Person: "mask"}
 }
 
 // Validate implements enrich.Config.
@@ -95,6 +98,7 @@ func NewFactory(entries []Entry) enrich.Factory {
 type Enricher struct {
 	cfg   Config
 	gaz   *gazetteer
+	fz    *fuzzyIndex
 	ents  []Entry
 	model *prose.Model
 	cache *nerCache
@@ -113,6 +117,9 @@ func New(cfg Config, entries []Entry) (*Enricher, error) {
 		}
 	}
 	e := &Enricher{cfg: cfg, gaz: newGazetteer(entries), ents: entries}
+	if cfg.Fuzzy {
+		e.fz = newFuzzyIndex(e.gaz)
+	}
 	if cfg.NER {
 		e.model = sharedModel()
 		if cfg.NERCache > 0 {
@@ -136,6 +143,7 @@ func (e *Enricher) Version() string {
 
 type scratch struct {
 	gm   []gmatch
+	fm   []gmatch
 	toks []tokens.Token
 }
 
@@ -149,16 +157,26 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 			return err
 		}
 		p := &batch[i]
-		p.Entities = e.find(ctx, s, p.Text, p.Entities)
+		p.Entities = e.find(ctx, s, p.Text, p.Lang, p.Entities)
 	}
 	return nil
 }
 
 // find appends the entities of text to dst.
-func (e *Enricher) find(ctx context.Context, s *scratch, text string, dst []post.Entity) []post.Entity {
+func (e *Enricher) find(ctx context.Context, s *scratch, text, lang string, dst []post.Entity) []post.Entity {
 	s.gm = e.gaz.find(s.gm[:0], text)
+	s.toks = s.toks[:0]
+	if e.fz != nil || e.model != nil {
+		s.toks = tokens.Append(s.toks, text)
+	}
+	if e.fz != nil {
+		s.fm = e.fuzzy(s.fm[:0], s.gm, text, s.toks)
+		if len(s.fm) > 0 {
+			s.gm = mergeFuzzy(s.gm, s.fm)
+		}
+	}
 	var ner []nerSpan
-	if e.model != nil {
+	if e.model != nil && english(lang) {
 		ner = e.ner(ctx, s, text)
 	}
 	if len(s.gm) == 0 && len(ner) == 0 {
@@ -170,7 +188,7 @@ func (e *Enricher) find(ctx context.Context, s *scratch, text string, dst []post
 		if ni >= len(ner) || (gi < len(s.gm) && s.gm[gi].start <= ner[ni].start) {
 			m := s.gm[gi]
 			gi++
-			ent := e.ents[e.gaz.patterns[m.pattern].entry]
+			ent := e.ents[m.entry]
 			dst = append(dst, post.Entity{
 				Text: text[m.start:m.end], Canonical: ent.Canonical, Type: ent.Type,
 				Start: conv.at(m.start), End: conv.at(m.end),
@@ -190,6 +208,12 @@ func (e *Enricher) find(ctx context.Context, s *scratch, text string, dst []post
 		dst = append(dst, ent)
 	}
 	return dst
+}
+
+// english reports whether prose's English model applies: the post is in
+// English or its language is unknown.
+func english(lang string) bool {
+	return lang == "" || lang == "und" || lang == "en" || strings.HasPrefix(lang, "en-")
 }
 
 // sharedModel is prose's English model, decoded once per process (about

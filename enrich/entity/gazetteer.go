@@ -150,10 +150,10 @@ func newGazetteer(entries []Entry) *gazetteer {
 	return g
 }
 
-// gmatch is a gazetteer hit: byte range [start, end) and pattern.
+// gmatch is a gazetteer hit: byte range [start, end) and entry.
 type gmatch struct {
 	start, end int
-	pattern    int32
+	entry      int32
 }
 
 func isWordRune(r rune) bool {
@@ -187,7 +187,7 @@ func (g *gazetteer) find(dst []gmatch, text string) []gmatch {
 					continue
 				}
 			}
-			dst = append(dst, gmatch{start: start, end: end, pattern: pi})
+			dst = append(dst, gmatch{start: start, end: end, entry: int32(p.entry)})
 		}
 	}
 	ms := dst[base:]

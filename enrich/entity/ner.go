@@ -57,18 +57,17 @@ func allUpper(s string) bool {
 // counts when the next word is capitalized too, as in "New York"). It
 // returns entities overlapping those words, sorted, outside gazetteer hits.
 func (e *Enricher) ner(ctx context.Context, s *scratch, text string) []nerSpan {
-	s.toks = tokens.Append(s.toks[:0], text)
 	toks := s.toks
 	covered := func(t tokens.Token) bool { return overlapsGaz(s.gm, t.ByteStart, t.ByteEnd) }
 	sentenceStart := func(i int) bool {
 		if i == 0 {
 			return true
 		}
-		return strings.ContainsAny(text[toks[i-1].ByteEnd:toks[i].ByteStart], ".!?\n")
+		return strings.ContainsAny(text[toks[i-1].ByteEnd:toks[i].ByteStart], ".!?:;\n")
 	}
 	isCand := func(i int) bool {
 		t := toks[i]
-		if !t.Title || notNames[t.Text] || allUpper(text[t.ByteStart:t.ByteEnd]) || covered(t) {
+		if !t.Title || notNames[t.Text] || allUpper(text[t.ByteStart:t.ByteEnd]) || covered(t) || nearNotName(t.Text) {
 			return false
 		}
 		if sentenceStart(i) {
