@@ -26,7 +26,7 @@ import (
 
 // The fault tests run the real binary (`undertone sink`) as child processes
 // so they can kill -9 them. UNDERTONE_LONG=1 runs 200,000 posts and a 30 s
-// ClickHouse outage instead of 8,000 posts and 10 s.
+// ClickHouse outage instead of 5,000 posts and 10 s.
 
 var binPath string
 
@@ -54,7 +54,7 @@ func volume() int {
 	if long() {
 		return 200000
 	}
-	return 8000
+	return 5000
 }
 
 type env struct {
@@ -282,11 +282,11 @@ func TestSinkRebalance(t *testing.T) {
 
 // TestSinkThroughput stores posts already waiting in Kafka with one sink
 // process (default batch size) and logs the rate: the sink's rows/s into
-// ClickHouse, Kafka read and JSON decode included. 20,000 posts over 2
+// ClickHouse, Kafka read and JSON decode included. 10,000 posts over 2
 // days; 200,000 with UNDERTONE_LONG=1.
 func TestSinkThroughput(t *testing.T) {
 	e := newEnv(t, testenv.ClickHouse(t))
-	n := 20000
+	n := 10000
 	if long() {
 		n = 200000
 	}

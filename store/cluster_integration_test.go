@@ -38,7 +38,7 @@ func TestClusterTwoShards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	posts := storetest.Posts(12000, 40, 4, 21)
+	posts := storetest.Posts(8000, 40, 4, 21)
 	writeAll(t, w, posts, 3000)
 	writeAll(t, w, posts[1500:7500], 2000) // replays
 	writeAll(t, w, append(append([]post.Enriched{}, posts[:50]...), posts[:50]...), 100)

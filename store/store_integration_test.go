@@ -92,7 +92,7 @@ func TestWriterExactlyOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	posts := storetest.Posts(30000, 45, 4, 1)
+	posts := storetest.Posts(20000, 45, 4, 1)
 	start := time.Now()
 	writeAll(t, w, posts, 5000)
 	t.Logf("wrote %d posts in %s", len(posts), time.Since(start))
