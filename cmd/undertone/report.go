@@ -92,10 +92,11 @@ week once even when it is retried.`,
 			}
 			built := time.Since(start)
 			rd, err := report.Render(ctx, d, formats, rep.Printer)
-			if err != nil {
-				if errors.Is(err, report.ErrNoChromium) {
-					return fmt.Errorf("%w; or leave pdf out of --format", err)
-				}
+			var pdfErr error
+			if errors.Is(err, report.ErrNoChromium) {
+				// Write the other formats, then fail: the PDF is missing.
+				pdfErr = fmt.Errorf("%w; the other formats were written; or leave pdf out of --format", err)
+			} else if err != nil {
 				return err
 			}
 			paths := make([]string, 0, len(rd.Files))
@@ -115,7 +116,7 @@ week once even when it is retried.`,
 				}
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), d.Headline)
-			return nil
+			return pdfErr
 		},
 	}
 	f := cmd.Flags()
