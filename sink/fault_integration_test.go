@@ -3,7 +3,9 @@
 package sink_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +21,7 @@ import (
 	"github.com/undertone/undertone/internal/chserver"
 	"github.com/undertone/undertone/internal/testenv"
 	"github.com/undertone/undertone/post"
+	"github.com/undertone/undertone/sink"
 	"github.com/undertone/undertone/store"
 	"github.com/undertone/undertone/store/storetest"
 	"github.com/undertone/undertone/stream"
@@ -304,4 +307,45 @@ func TestSinkThroughput(t *testing.T) {
 		}
 	}
 	storetest.CheckExact(t, e.conn, e.db, e.posts)
+}
+
+// TestStageShutdown runs the stage in process and cancels it mid-stream:
+// Run returns nil promptly after finishing the batch in hand, and a new
+// stage completes the work exactly.
+func TestStageShutdown(t *testing.T) {
+	e := newEnv(t, testenv.ClickHouse(t))
+	e.produce(t, generate(volume(), 15))
+	run := func(ctx context.Context) error {
+		w, err := store.NewWriter(e.conn, store.Schema{Database: e.db}, store.WriterConfig{SourceTopic: e.topic}, store.Settings{})
+		if err != nil {
+			return err
+		}
+		st, err := sink.NewStage(sink.StageConfig{
+			Brokers: e.brokers, GroupID: e.group, Topic: e.topic, DLQTopic: e.topic + ".dlq",
+			BatchSize: 500, BatchTimeout: 200 * time.Millisecond, MaxBackoff: time.Second,
+		}, w, sink.Settings{})
+		if err != nil {
+			return err
+		}
+		return st.Run(ctx)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx) }()
+	e.waitCount(t, uint64(volume()/5), 3*time.Minute)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run after cancel: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return within 30s of cancel")
+	}
+	ctx2, cancel2 := context.WithCancel(t.Context())
+	defer cancel2()
+	go func() { done <- run(ctx2) }()
+	e.finish(t)
+	cancel2()
+	<-done
 }
