@@ -164,6 +164,22 @@ func TestRunOrderAndErrors(t *testing.T) {
 	}
 }
 
+// A line over MaxLineBytes is skipped with an error record; the run goes on.
+func TestRunLongLine(t *testing.T) {
+	in := `{"id":"1","text":"a"}` + "\n" + `{"id":"2","text":"` + strings.Repeat("x", 5000) + `"}` + "\n" + `{"id":"3","text":"c"}`
+	var out, errw bytes.Buffer
+	st, err := offline.Run(t.Context(), offline.Config{MaxLineBytes: 1000}, preparer(t), goldenChain(t), strings.NewReader(in), &out, &errw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Posts != 2 || st.Failed != 1 || !strings.Contains(errw.String(), `{"line":2,"reason":"record_too_large"`) {
+		t.Fatalf("stats %+v, stderr %s", st, errw.String())
+	}
+	if !strings.Contains(out.String(), `"id":"3"`) {
+		t.Errorf("line after the long one missing (no trailing newline): %s", out.String())
+	}
+}
+
 func TestRunCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()

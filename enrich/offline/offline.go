@@ -200,8 +200,7 @@ loop:
 }
 
 func read(ctx context.Context, in io.Reader, cfg Config, work chan<- *batch) error {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 0, 64<<10), cfg.MaxLineBytes)
+	br := bufio.NewReaderSize(in, 64<<10)
 	seq, line := 0, 0
 	b := &batch{seq: seq}
 	send := func() bool {
@@ -214,23 +213,47 @@ func read(ctx context.Context, in io.Reader, cfg Config, work chan<- *batch) err
 		b = &batch{seq: seq}
 		return true
 	}
-	for sc.Scan() {
-		line++
-		raw := bytes.TrimSpace(sc.Bytes())
-		if len(raw) == 0 {
-			continue
+	var buf []byte
+	for {
+		buf = buf[:0]
+		tooLong := false
+		var err error
+		for {
+			var chunk []byte
+			chunk, err = br.ReadSlice('\n')
+			if !tooLong {
+				if len(buf)+len(chunk) > cfg.MaxLineBytes+1 { // +1: the newline
+					tooLong = true
+					buf = buf[:0]
+				} else {
+					buf = append(buf, chunk...)
+				}
+			}
+			if !errors.Is(err, bufio.ErrBufferFull) {
+				break
+			}
 		}
-		b.lines = append(b.lines, bytes.Clone(raw))
-		b.nums = append(b.nums, line)
-		if len(b.lines) == cfg.BatchSize && !send() {
-			return ctx.Err()
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("offline: read: %w", err)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return fmt.Errorf("offline: line %d: longer than %d bytes", line+1, cfg.MaxLineBytes)
+		if len(buf) > 0 || tooLong {
+			line++
+			raw := bytes.TrimSpace(buf)
+			switch {
+			case tooLong:
+				b.lines = append(b.lines, nil) // nil: reported as too long
+				b.nums = append(b.nums, line)
+			case len(raw) > 0:
+				b.lines = append(b.lines, bytes.Clone(raw))
+				b.nums = append(b.nums, line)
+			}
+			if len(b.lines) == cfg.BatchSize && !send() {
+				return ctx.Err()
+			}
 		}
-		return fmt.Errorf("offline: read: %w", err)
+		if errors.Is(err, io.EOF) {
+			break
+		}
 	}
 	if len(b.lines) > 0 && !send() {
 		return ctx.Err()
@@ -241,6 +264,11 @@ func read(ctx context.Context, in io.Reader, cfg Config, work chan<- *batch) err
 // process decodes, anonymizes, enriches and encodes one batch in place.
 func process(ctx context.Context, cfg Config, prep Preparer, chain Enricher, b *batch, posts []post.Enriched) []post.Enriched {
 	for i, raw := range b.lines {
+		if raw == nil {
+			b.errs = append(b.errs, LineError{Line: b.nums[i], Reason: "record_too_large",
+				Error: fmt.Sprintf("record_too_large: line longer than %d bytes", cfg.MaxLineBytes)})
+			continue
+		}
 		c, err := prepare(cfg, prep, raw)
 		if err != nil {
 			b.errs = append(b.errs, LineError{Line: b.nums[i], Reason: cfg.ReasonOf(err), Error: err.Error()})
