@@ -102,13 +102,6 @@ func (c *columns) reset() {
 	// per batch is a handful of allocations.
 }
 
-// strs returns a fresh sub-slice of the string arena holding vals.
-func (c *columns) strs(vals ...string) []string {
-	start := len(c.strArena)
-	c.strArena = append(c.strArena, vals...)
-	return c.strArena[start:len(c.strArena):len(c.strArena)]
-}
-
 func orEmpty(s []string) []string {
 	if s == nil {
 		return []string{}
