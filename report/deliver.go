@@ -221,6 +221,9 @@ type Email struct {
 	// TLS is mandatory, opportunistic or none (STARTTLS policy).
 	TLS     string
 	Timeout time.Duration
+	// Attach sends the message's attachments (the PDF report); false sends
+	// the HTML body only.
+	Attach bool
 }
 
 // Name implements Destination.
@@ -274,6 +277,9 @@ func (e Email) Deliver(ctx context.Context, msg Message) error {
 		m.AddAlternativeString(mail.TypeTextHTML, string(msg.HTML))
 	}
 	for _, a := range msg.Attachments {
+		if !e.Attach {
+			break
+		}
 		ct := mail.ContentType(a.ContentType)
 		if ct == "" {
 			ct = mail.TypeAppOctetStream

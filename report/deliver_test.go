@@ -138,7 +138,7 @@ func testMessage() report.Message {
 
 func TestEmailDelivery(t *testing.T) {
 	srv := newSMTPServer(t)
-	e := report.Email{Label: "team", Addr: srv.ln.Addr().String(), From: "undertone@example.com", To: []string{"a@example.com", "b@example.com"}, TLS: "none", Timeout: 5 * time.Second}
+	e := report.Email{Label: "team", Addr: srv.ln.Addr().String(), From: "undertone@example.com", To: []string{"a@example.com", "b@example.com"}, TLS: "none", Timeout: 5 * time.Second, Attach: true}
 	if err := e.Deliver(t.Context(), testMessage()); err != nil {
 		t.Fatal(err)
 	}

@@ -258,7 +258,7 @@ func newDeliverer(cfg config.Config, log *slog.Logger, reg prometheus.Registerer
 				pass = strings.TrimSpace(string(b))
 			}
 			dests = append(dests, report.Email{Label: d.Name, Addr: d.SMTPAddr, From: d.From, To: d.To, Username: d.Username,
-				Password: pass, TLS: d.TLS, Timeout: cfg.Reports.Delivery.Timeout})
+				Password: pass, TLS: d.TLS, Timeout: cfg.Reports.Delivery.Timeout, Attach: d.AttachPDF})
 		case "webhook":
 			url := d.URL
 			if d.URLFile != "" {
@@ -312,7 +312,14 @@ func newReportScheduler(ctx context.Context, cfg config.Config, q *query.Querier
 	}
 	var jobs []report.Job
 	if r.Enabled {
-		rep, err := newReporter(cfg, q, r.Formats, del, log, reg)
+		formats := slices.Clone(r.Formats)
+		for _, d := range r.Destinations {
+			// An e-mail that attaches the PDF needs one rendered.
+			if d.Type == "email" && d.Reports && d.AttachPDF && !slices.Contains(formats, "pdf") {
+				formats = append(formats, "pdf")
+			}
+		}
+		rep, err := newReporter(cfg, q, formats, del, log, reg)
 		if err != nil {
 			closeLedger()
 			return nil, nil, err
