@@ -359,3 +359,14 @@ func TestSecretFileIsTrimmed(t *testing.T) {
 		t.Fatalf("key %q", c.Privacy.PseudonymKey)
 	}
 }
+
+// TestShippedConfigs loads the config files shipped for deployments, so a
+// renamed key cannot silently break them.
+func TestShippedConfigs(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"../deploy/compose/undertone.yaml"} {
+		if _, err := config.Load(config.Options{Path: p, LookupEnv: withKey()}); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}
