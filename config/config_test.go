@@ -364,7 +364,7 @@ func TestSecretFileIsTrimmed(t *testing.T) {
 // renamed key cannot silently break them.
 func TestShippedConfigs(t *testing.T) {
 	t.Parallel()
-	for _, p := range []string{"../deploy/compose/undertone.yaml"} {
+	for _, p := range []string{"../deploy/compose/undertone.yaml", "../deploy/k8s/base/undertone.yaml"} {
 		if _, err := config.Load(config.Options{Path: p, LookupEnv: withKey()}); err != nil {
 			t.Errorf("%s: %v", p, err)
 		}

@@ -182,6 +182,13 @@ func (o objects) checkPod(id string, spec corev1.PodSpec, longRunning bool) []er
 	if len(spec.Containers) == 0 {
 		add("%s: no containers", id)
 	}
+	volumes := map[string]bool{}
+	for _, v := range spec.Volumes {
+		volumes[v.Name] = true
+		if v.ConfigMap != nil && !o.configMaps[v.ConfigMap.Name] {
+			add("%s: volume %s uses ConfigMap %q, not in the overlay", id, v.Name, v.ConfigMap.Name)
+		}
+	}
 	for _, c := range spec.Containers {
 		cid := id + " container " + c.Name
 		if c.Image == "" || c.Image == "undertone" {
@@ -193,6 +200,11 @@ func (o objects) checkPod(id string, spec corev1.PodSpec, longRunning bool) []er
 		}
 		if c.Resources.Limits.Memory().IsZero() {
 			add("%s: resources.limits.memory is required", cid)
+		}
+		for _, m := range c.VolumeMounts {
+			if !volumes[m.Name] {
+				add("%s: volumeMount %s has no volume", cid, m.Name)
+			}
 		}
 		for _, ef := range c.EnvFrom {
 			if ef.ConfigMapRef != nil && !o.configMaps[ef.ConfigMapRef.Name] {
