@@ -47,6 +47,10 @@ func TestLabeledSet(t *testing.T) {
 	}{
 		{"labeled.jsonl", 0.8, 0.7},
 		{"heldout.jsonl", 0.7, 0.5},
+		// heldout2.jsonl was written after the second pass and never used
+		// for tuning: the honest estimate (complaint recall is 0 there:
+		// factual complaints without complaint words). Report only.
+		{"heldout2.jsonl", 0, 0},
 	} {
 		t.Run(tc.file, func(t *testing.T) { testLabeled(t, tc.file, tc.minP, tc.minR) })
 	}
