@@ -129,6 +129,7 @@ func buildTopic(ctx context.Context, src Source, opt BuildOptions, t TopicRef, f
 		return td, err
 	}
 	td.Volume = Metric{Current: volume(cth), Previous: volume(pth)}
+	td.Suppressed = cth.Volume == nil && cth.Suppressed > 0
 	if cth.Volume != nil {
 		td.Authors = int(cth.Volume.Authors)
 	}

@@ -86,8 +86,8 @@ func TestBuildFromQuery(t *testing.T) {
 		t.Errorf("daily points = %d, want 28", len(acme.Daily))
 	}
 	// k-anonymity: the 3-author topic shows nothing.
-	if tiny := d.Topics[2]; tiny.Volume.Current != 0 || len(tiny.Movers) != 0 {
-		t.Errorf("tiny topic leaked: %+v", tiny.Volume)
+	if tiny := d.Topics[2]; tiny.Volume.Current != 0 || len(tiny.Movers) != 0 || !tiny.Suppressed || !strings.Contains(tiny.Summary, "withheld") {
+		t.Errorf("tiny topic leaked or not marked suppressed: %+v %q", tiny.Volume, tiny.Summary)
 	}
 	var html bytes.Buffer
 	if err := report.RenderHTML(&html, d); err != nil {

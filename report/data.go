@@ -38,6 +38,9 @@ type TopicData struct {
 	Volume       Metric
 	NetSentiment Metric
 	Authors      int
+	// Suppressed is true when fewer than k distinct authors wrote about the
+	// topic this week: the query layer withheld everything.
+	Suppressed bool
 	// Themes has one entry per marketer theme, in post.Themes order.
 	Themes []ThemeStat
 	// Movers are this week's changes versus the previous week, most

@@ -63,6 +63,9 @@ func headline(topics []TopicData) string {
 }
 
 func topicSummary(t TopicData) string {
+	if t.Suppressed {
+		return fmt.Sprintf("Fewer than the minimum number of distinct authors wrote about %s this week, so its numbers are withheld to protect their anonymity.", t.Name)
+	}
 	if t.Volume.Current == 0 {
 		return fmt.Sprintf("No posts about %s were recorded this week (%d the week before).", t.Name, int(t.Volume.Previous))
 	}
