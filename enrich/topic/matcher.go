@@ -25,7 +25,9 @@ type DefinitionError struct {
 	Err *SyntaxError
 }
 
+// Error implements error.
 func (e *DefinitionError) Error() string { return fmt.Sprintf("topic %q: query: %v", e.ID, e.Err) }
+// Unwrap returns the *SyntaxError.
 func (e *DefinitionError) Unwrap() error { return e.Err }
 
 // Hit is one topic that matched a text.

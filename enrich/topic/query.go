@@ -17,6 +17,7 @@ type SyntaxError struct {
 	Msg          string
 }
 
+// Error implements error.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
 }
