@@ -27,6 +27,7 @@ type DefinitionError struct {
 
 // Error implements error.
 func (e *DefinitionError) Error() string { return fmt.Sprintf("topic %q: query: %v", e.ID, e.Err) }
+
 // Unwrap returns the *SyntaxError.
 func (e *DefinitionError) Unwrap() error { return e.Err }
 
