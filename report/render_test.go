@@ -226,3 +226,22 @@ func writeArtifact(t testing.TB, name string, b []byte) {
 		t.Fatal(err)
 	}
 }
+
+func TestRenderSuppressedTopic(t *testing.T) {
+	d := sample()
+	d.Topics[1].Suppressed = true
+	report.Summarize(&d)
+	var buf bytes.Buffer
+	if err := report.RenderHTML(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	doc, _, err := report.MarkdownFiles(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]string{"html": buf.String(), "md": string(doc)} {
+		if !strings.Contains(s, "fewer than 5 distinct authors") || !strings.Contains(s, "withheld to protect their anonymity") {
+			t.Errorf("%s does not say the topic is withheld", name)
+		}
+	}
+}
