@@ -330,42 +330,60 @@ func entityName(e post.Entity) string {
 	return e.Text
 }
 
+// uniqueTopics returns ts without repeated or empty ids (the first hit
+// wins): topic ” is reserved for "all posts" in the grain tables.
 func uniqueTopics(ts []post.TopicHit) []post.TopicHit {
-	for i := 1; i < len(ts); i++ {
+	clean := true
+	for i := range ts {
+		if ts[i].ID == "" {
+			clean = false
+		}
 		for j := range i {
 			if ts[i].ID == ts[j].ID {
-				out := make([]post.TopicHit, 0, len(ts))
-				seen := map[string]bool{}
-				for _, t := range ts {
-					if !seen[t.ID] {
-						seen[t.ID] = true
-						out = append(out, t)
-					}
-				}
-				return out
+				clean = false
 			}
 		}
 	}
-	return ts
+	if clean {
+		return ts
+	}
+	out := make([]post.TopicHit, 0, len(ts))
+	seen := map[string]bool{"": true}
+	for _, t := range ts {
+		if !seen[t.ID] {
+			seen[t.ID] = true
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
+// uniqueStrings returns s without repeated or empty values: theme ” is
+// reserved for "all themes" in the grain tables.
 func uniqueStrings(s []string) []string {
-	for i := 1; i < len(s); i++ {
+	clean := true
+	for i := range s {
+		if s[i] == "" {
+			clean = false
+		}
 		for j := range i {
 			if s[i] == s[j] {
-				out := make([]string, 0, len(s))
-				seen := map[string]bool{}
-				for _, x := range s {
-					if !seen[x] {
-						seen[x] = true
-						out = append(out, x)
-					}
-				}
-				return out
+				clean = false
 			}
 		}
 	}
-	return s
+	if clean {
+		return s
+	}
+	out := make([]string, 0, len(s))
+	seen := map[string]bool{"": true}
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // appendTo appends every column to b, in postColumns order.

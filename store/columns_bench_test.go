@@ -32,8 +32,8 @@ func BenchmarkEncode(b *testing.B) {
 func TestFillGrain(t *testing.T) {
 	p := post.NewEnriched(post.Clean{PostID: "x", Source: "s"})
 	p.Sentiment.Score = 0.5
-	p.Themes = []string{"fears", "fears", "joys"}
-	p.Topics = []post.TopicHit{{ID: "a", Sentiment: -0.25, Themes: []string{"joys"}}, {ID: "a"}, {ID: "b", Sentiment: 1.5}}
+	p.Themes = []string{"fears", "fears", "", "joys"}
+	p.Topics = []post.TopicHit{{ID: "a", Sentiment: -0.25, Themes: []string{"joys", ""}}, {ID: "a"}, {ID: ""}, {ID: "b", Sentiment: 1.5}}
 	p.Entities = []post.Entity{{Text: "Acme", Canonical: "Acme", Type: "ORG"}, {Text: "acme", Canonical: "Acme", Type: "ORG"}, {Text: "Berlin", Type: "GPE"}}
 	var c columns
 	c.fill([]*post.Enriched{&p}, "t")
@@ -48,6 +48,6 @@ func TestFillGrain(t *testing.T) {
 		t.Errorf("e_* = %s, want %s", got, want)
 	}
 	if fmt.Sprint(c.topicIDs[0]) != "[a b]" {
-		t.Errorf("topic_ids = %v, want [a b] (repeats dropped)", c.topicIDs[0])
+		t.Errorf("topic_ids = %v, want [a b] (repeats and empty ids dropped)", c.topicIDs[0])
 	}
 }

@@ -179,7 +179,7 @@ func Expect(posts []post.Enriched) Expected {
 			th    []string
 		}
 		groups := []tt{{"", ps, p.Themes}}
-		seenT := map[string]bool{}
+		seenT := map[string]bool{"": true}
 		for _, t := range p.Topics {
 			if seenT[t.ID] {
 				continue
@@ -189,7 +189,7 @@ func Expect(posts []post.Enriched) Expected {
 		}
 		for _, g := range groups {
 			themes := []string{""}
-			seenTh := map[string]bool{}
+			seenTh := map[string]bool{"": true}
 			for _, th := range g.th {
 				if !seenTh[th] {
 					seenTh[th] = true
