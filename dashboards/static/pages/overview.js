@@ -36,6 +36,7 @@ export async function render(root, s, ctx) {
   const week = { ...s, period: '7d' };
   delete week.from; delete week.to;
   const moversP = api.movers(week, {}, { signal });
+  moversP.catch(() => {}); // awaited below; no unhandled rejection if the page is left first
   // Share of voice (one call, every topic) ranks the topics; the lines show
   // the largest eight: one trend call each, and eight is as many as the
   // colour-blind-safe palette tells apart.

@@ -61,6 +61,7 @@ export async function render(root, s, ctx) {
     ]);
     return { ths, drvThs, quoteRs: res.slice(0, ths.length), drvRs: res.slice(ths.length) };
   });
+  phase2.catch(() => {}); // awaited below; no unhandled rejection if the page is left first
   const [trendR, themesR, moversR, srcR, langR] = await phase1;
 
   // Themes over time.
