@@ -172,7 +172,17 @@ func (s *service) run(action string) {
 	s.t.Helper()
 	cmd := exec.Command(filepath.Join(repoRoot(), "deploy", "local", s.script), action)
 	cmd.Env = append(os.Environ(), s.env...)
-	out, err := cmd.CombinedOutput()
+	// A file, not a pipe: the server the script starts in the background
+	// inherits the output and would keep a pipe open forever.
+	f, err := os.CreateTemp("", "undertone-service-*.log")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	cmd.Stdout, cmd.Stderr = f, f
+	err = cmd.Run()
+	out, _ := os.ReadFile(f.Name())
 	if err != nil {
 		s.t.Fatalf("%s %s: %v\n%s", s.script, action, err, out)
 	}
@@ -280,4 +290,19 @@ func (sp *slowProxy) serve(c net.Conn) {
 	go pipe(c, up)
 	<-done
 	<-done
+}
+
+// dropDatabase drops the pipeline's database with a generous timeout (a
+// loaded private server can take longer than testenv's cleanup allows);
+// testenv's own cleanup then finds nothing to drop.
+func (p *pipeline) dropDatabase(timeout time.Duration) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	start := time.Now()
+	if err := p.conn.Exec(ctx, "DROP DATABASE IF EXISTS "+p.db); err != nil {
+		p.t.Errorf("drop database %s: %v", p.db, err)
+		return
+	}
+	p.t.Logf("dropped database %s in %.1fs", p.db, time.Since(start).Seconds())
 }
