@@ -397,6 +397,14 @@ func walkUI(t *testing.T, base, token string, topic string) map[string][]apiTimi
 	b.screenshot("overview-phone")
 	b.takeTimings()
 
+	// Leaving a page while it loads aborts its calls without errors.
+	b.run(chromedp.Navigate(base + "/topic?topic=" + url.QueryEscape(topic)))
+	b.run(chromedp.Click(chromedp.CSS(`nav a[data-page="compare"]`)))
+	b.run(chromedp.WaitVisible(chromedp.CSS(`body[data-page="compare"] main[data-ready="true"]`)))
+	b.expectCharts("compare (after leaving topic)", "chart-sov")
+	b.noErrorStates("compare (after leaving topic)")
+	b.takeTimings()
+
 	// Dark mode: the toggle re-renders the charts with the dark theme.
 	b.run(chromedp.EmulateViewport(1366, 900))
 	b.navigate(base + "/compare")
