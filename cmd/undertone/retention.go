@@ -100,3 +100,20 @@ this every store.retention_every.`,
 	})
 	return cmd
 }
+
+// withRetention runs the retention schedule alongside fn (serve's main
+// loop) and stops it when fn returns.
+func withRetention(cfg config.Config, log *slog.Logger, fn func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			runRetention(rctx, cfg, log)
+		}()
+		err := fn(ctx)
+		cancel()
+		<-done
+		return err
+	}
+}

@@ -165,7 +165,7 @@ func (a *apiServer) Serve(ctx context.Context, timeout time.Duration) error {
 }
 
 func newServeCmd(g *globalFlags) *cobra.Command {
-	var noCollector, noDashboards bool
+	var noCollector, noDashboards, noRetention bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the query API, dashboards and collector",
@@ -199,10 +199,15 @@ route needs "Authorization: Bearer <token>" with the read (API) or ingest
 				return err
 			}
 			defer closeReports()
+			if !noRetention {
+				// Drop posts partitions older than store.retention_days every store.retention_every.
+				serveFn = withRetention(d.cfg, d.logger.With("stage", "retention"), serveFn)
+			}
 			return d.run(cmd.Context(), serveFn)
 		},
 	}
 	cmd.Flags().BoolVar(&noCollector, "no-collector", false, "do not mount the HTTP collector (POST /v1/posts)")
 	cmd.Flags().BoolVar(&noDashboards, "no-dashboards", false, "do not mount the dashboards at /")
+	cmd.Flags().BoolVar(&noRetention, "no-retention", false, "do not run the retention schedule (store.retention_days, store.retention_every)")
 	return cmd
 }
