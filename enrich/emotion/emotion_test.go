@@ -168,3 +168,23 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+func TestTopicConstructions(t *testing.T) {
+	e := newEnricher(t)
+	text := "I wish Acme had a bigger screen, but I'm worried about Beta's price"
+	p := run(t, e, text,
+		post.TopicHit{ID: "acme", Spans: []post.Span{{Start: 7, End: 11}}},
+		post.TopicHit{ID: "beta", Spans: []post.Span{{Start: 53, End: 57}}},
+	)
+	if got := p.Topics[0].Themes; !slices.Contains(got, post.ThemeDesires) || slices.Contains(got, post.ThemeFears) {
+		t.Errorf("acme themes %v, want desires and not fears", got)
+	}
+	if got := p.Topics[1].Themes; !slices.Contains(got, post.ThemeFears) || slices.Contains(got, post.ThemeDesires) {
+		t.Errorf("beta themes %v, want fears and not desires", got)
+	}
+	for _, th := range []string{post.ThemeDesires, post.ThemeFears} {
+		if !slices.Contains(p.Themes, th) {
+			t.Errorf("post themes %v, want %s", p.Themes, th)
+		}
+	}
+}
