@@ -174,7 +174,7 @@ func TestTopicConstructions(t *testing.T) {
 	text := "I wish Acme had a bigger screen, but I'm worried about Beta's price"
 	p := run(t, e, text,
 		post.TopicHit{ID: "acme", Spans: []post.Span{{Start: 7, End: 11}}},
-		post.TopicHit{ID: "beta", Spans: []post.Span{{Start: 53, End: 57}}},
+		post.TopicHit{ID: "beta", Spans: []post.Span{{Start: 55, End: 59}}},
 	)
 	if got := p.Topics[0].Themes; !slices.Contains(got, post.ThemeDesires) || slices.Contains(got, post.ThemeFears) {
 		t.Errorf("acme themes %v, want desires and not fears", got)
