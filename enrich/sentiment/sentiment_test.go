@@ -101,7 +101,7 @@ func TestTopics(t *testing.T) {
 	p := post.NewEnriched(post.Clean{Text: text})
 	p.Topics = []post.TopicHit{
 		{ID: "acme", Spans: []post.Span{{Start: 10, End: 14}}},
-		{ID: "beta", Spans: []post.Span{{Start: 27, End: 31}}},
+		{ID: "beta", Spans: []post.Span{{Start: 26, End: 30}}},
 		{ID: "nospan"},
 	}
 	b := []post.Enriched{p}
