@@ -101,7 +101,7 @@ func (s *split) stopAll(t *testing.T) {
 // at a random moment, repeatedly, restarting it each time.
 func TestChaosStageKills(t *testing.T) {
 	chaosEnabled(t)
-	n, kills := envInt("UNDERTONE_CHAOS_POSTS", 10000), envInt("UNDERTONE_CHAOS_KILLS", 12)
+	n, kills := envInt("UNDERTONE_CHAOS_POSTS", 20000), envInt("UNDERTONE_CHAOS_KILLS", 12)
 	p := newPipeline(t, 4, "UNDERTONE_ENRICH_PRODUCE_ENRICHED=true", "UNDERTONE_ENRICH_BATCH_SIZE=300", "UNDERTONE_SINK_BATCH_SIZE=500")
 	lines, ex := chaosWorkload(t, n, 21)
 	p.migrate()
@@ -111,8 +111,16 @@ func TestChaosStageKills(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	perStage := map[string]int{}
 	want := uint64(len(ex.postIDs))
+	last := uint64(0)
 	for k := 0; k < kills; k++ {
-		time.Sleep(time.Duration(1000+rng.IntN(4000)) * time.Millisecond)
+		// Kill only once the pipeline made progress since the last kill,
+		// at a random moment after it, so kills land mid-stream rather
+		// than during the restarts.
+		if n := p.waitStored(last+1, 2*time.Minute); n <= last || n >= want {
+			t.Logf("stopping kills after %d: %d/%d stored", k, n, want)
+			break
+		}
+		time.Sleep(time.Duration(rng.IntN(3000)) * time.Millisecond)
 		st := stages[rng.IntN(len(stages))]
 		if k < len(stages) {
 			st = stages[k] // every stage is killed at least once
@@ -122,8 +130,8 @@ func TestChaosStageKills(t *testing.T) {
 				t.Fatalf("%s exited by itself: %v\n%s", name, pr.err, tail(pr.out.String(), 30))
 			}
 		}
-		stored := p.count("SELECT count() FROM " + p.db + ".posts")
-		t.Logf("kill -9 #%d: %s at %d/%d stored", k+1, st, stored, want)
+		last = p.count("SELECT count() FROM " + p.db + ".posts")
+		t.Logf("kill -9 #%d: %s at %d/%d stored", k+1, st, last, want)
 		s.procs[st].kill9()
 		perStage[st]++
 		time.Sleep(time.Duration(rng.IntN(1000)) * time.Millisecond)
@@ -211,8 +219,8 @@ func TestChaosKafkaRestart(t *testing.T) {
 }
 
 // TestChaosSlowClickHouse puts a TCP proxy that delays every chunk between
-// `undertone run` and ClickHouse, slows it tenfold for a while, and kills
-// run -9 once during the slow phase.
+// `undertone run` and ClickHouse (20 ms), slows it to 500 ms per chunk for
+// 30 s, and kills run -9 once in the middle of the slow phase.
 func TestChaosSlowClickHouse(t *testing.T) {
 	chaosEnabled(t)
 	n := envInt("UNDERTONE_CHAOS_POSTS", 10000)
@@ -226,9 +234,9 @@ func TestChaosSlowClickHouse(t *testing.T) {
 	p.produceRaw(lines)
 	last := p.waitStored(1, 3*time.Minute)
 	t.Logf("20ms per chunk: %d/%d stored", last, want)
-	proxy.delay.Store(int64(200 * time.Millisecond))
+	proxy.delay.Store(int64(500 * time.Millisecond))
 	time.Sleep(15 * time.Second)
-	t.Logf("200ms per chunk for 15s: %d/%d stored; kill -9", p.count("SELECT count() FROM "+p.db+".posts"), want)
+	t.Logf("500ms per chunk for 15s: %d/%d stored; kill -9", p.count("SELECT count() FROM "+p.db+".posts"), want)
 	run.kill9()
 	run = p.start("run")
 	time.Sleep(15 * time.Second)
