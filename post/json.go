@@ -99,7 +99,15 @@ func (e *Enriched) AppendJSON(b []byte) []byte {
 	if e.Enrichers == nil {
 		b = append(b, "null"...)
 	} else {
-		keys := sortedKeys(e.Enrichers)
+		var arr [16]string
+		keys := arr[:0]
+		if len(e.Enrichers) > len(arr) {
+			keys = make([]string, 0, len(e.Enrichers))
+		}
+		for k := range e.Enrichers {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
 		b = append(b, '{')
 		for i, k := range keys {
 			if i > 0 {

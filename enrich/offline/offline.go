@@ -281,12 +281,16 @@ func process(ctx context.Context, cfg Config, prep Preparer, chain Enricher, b *
 		b.err = fmt.Errorf("offline: enrich: %w", err)
 		return posts
 	}
-	buf := b.out.AvailableBuffer()
+	size := 0
+	for i := range posts {
+		size += len(posts[i].Text) + len(posts[i].Text)/8 + 1536 // text (+escapes) + ~1.2 KB of scores
+	}
+	buf := make([]byte, 0, size)
 	for i := range posts {
 		buf = posts[i].AppendJSON(buf)
 		buf = append(buf, '\n')
 	}
-	b.out.Write(buf)
+	b.out = *bytes.NewBuffer(buf)
 	clear(posts) // drop references to texts before the slice is reused
 	return posts
 }
