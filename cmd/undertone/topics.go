@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -31,7 +32,7 @@ func newTopicsTestCmd() *cobra.Command {
 		Use:   "test",
 		Short: "Check a topic query (or a topics file) and show what it matches",
 		Long: `Test parses a topic query (--query) or every query of a topics file
-(--topics, default config/topics.yaml) and reports the first error with its
+(--topics, default config/topics.yaml) and reports every error with its
 line, column and what was expected. With --input (JSONL posts, or plain text
 lines; - for stdin) it prints the posts that match, with the matching terms
 in [brackets], and how many matched (per topic for a file). Matching runs on
@@ -58,14 +59,18 @@ the text as given: no anonymization. See docs/topics.md for the language.
 					return err
 				}
 				defs = topicDefinitions(tax)
+				var msgs []string
 				for _, d := range defs {
 					if _, err := topic.Compile([]topic.Definition{d}); err != nil {
 						var de *topic.DefinitionError
-						if errors.As(err, &de) {
-							return exitError{code: 1, msg: fmt.Sprintf("%s: %v\n%s", topicsFile, de, topic.Caret(d.Query, de.Err))}
+						if !errors.As(err, &de) {
+							return err
 						}
-						return err
+						msgs = append(msgs, fmt.Sprintf("%s: %v\n%s", topicsFile, de, topic.Caret(d.Query, de.Err)))
 					}
+				}
+				if len(msgs) > 0 {
+					return exitError{code: 1, msg: strings.Join(msgs, "\n")}
 				}
 			}
 			m, err := topic.Compile(defs)
