@@ -155,3 +155,26 @@ func TestNewRequiresADestination(t *testing.T) {
 		t.Fatal("want error without sink and enriched topic")
 	}
 }
+
+// A cancelled context stops the handler promptly with an error, so the
+// consumer neither commits nor waits on a long chain.
+func TestHandleCancelled(t *testing.T) {
+	slow := enrichtest.Func{N: "slow", Fn: func(ctx context.Context, _ []post.Enriched) error {
+		<-ctx.Done()
+		return ctx.Err()
+	}}
+	c, err := enrich.NewChain(enrich.Settings{}, slow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &enrichtest.Sink{}
+	h := stage.NewHandler(c, sink, nil, &fakeWriter{}, stage.HandlerConfig{}, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := h.Handle(ctx, 0, []kafka.Message{cleanMsg(t, 1, "a", "x")}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want Canceled", err)
+	}
+	if len(sink.Posts()) != 0 {
+		t.Error("sink written despite cancellation")
+	}
+}
