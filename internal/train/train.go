@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/undertone/undertone/enrich/emotion"
 	"github.com/undertone/undertone/enrich/sentiment"
 	"github.com/undertone/undertone/internal/linear"
 	"github.com/undertone/undertone/internal/textfeat"
@@ -306,7 +307,7 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	// Ekman from the roll-up probabilities (noisy-or) at 0.5.
 	ekProb := make([][]bool, len(probs))
 	for i := range probs {
-		ek := EkmanRollup(probs[i])
+		ek := emotion.Ekman(probs[i])
 		ekProb[i] = make([]bool, len(post.Ekman))
 		for g := range ek {
 			ekProb[i][g] = ek[g] >= 0.5
@@ -369,8 +370,8 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	return m, nil
 }
 
-// EkmanIndex maps each GoEmotions label index to its Ekman group index.
-var EkmanIndex = func() [len(post.Emotions)]int {
+// ekmanIndex maps each GoEmotions label index to its Ekman group index.
+var ekmanIndex = func() [len(post.Emotions)]int {
 	var out [len(post.Emotions)]int
 	for k, l := range post.Emotions {
 		g := post.EkmanOf[l]
@@ -383,30 +384,13 @@ var EkmanIndex = func() [len(post.Emotions)]int {
 	return out
 }()
 
-// EkmanRollup combines label probabilities into Ekman group probabilities
-// with a noisy-or: P(group) = 1 - prod(1 - p) over the group's labels.
-func EkmanRollup(p []float64) [len(post.Ekman)]float64 {
-	var none [len(post.Ekman)]float64
-	for g := range none {
-		none[g] = 1
-	}
-	for k, v := range p {
-		none[EkmanIndex[k]] *= 1 - v
-	}
-	var out [len(post.Ekman)]float64
-	for g := range out {
-		out[g] = 1 - none[g]
-	}
-	return out
-}
-
 func toEkman(labels [][]bool) [][]bool {
 	out := make([][]bool, len(labels))
 	for i, l := range labels {
 		out[i] = make([]bool, len(post.Ekman))
 		for k, v := range l {
 			if v {
-				out[i][EkmanIndex[k]] = true
+				out[i][ekmanIndex[k]] = true
 			}
 		}
 	}
