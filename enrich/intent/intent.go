@@ -61,6 +61,7 @@ func NewFactory() enrich.Factory {
 type word struct {
 	text   string
 	prefix bool
+	suffix bool
 	any    bool
 }
 
@@ -70,6 +71,8 @@ func (w word) match(s string) bool {
 		return true
 	case w.prefix:
 		return strings.HasPrefix(s, w.text)
+	case w.suffix:
+		return strings.HasSuffix(s, w.text) && len(s) > len(w.text)+1
 	}
 	return s == w.text
 }
@@ -124,6 +127,8 @@ func New(cfg Config) (*Enricher, error) {
 				cr.words = append(cr.words, word{any: true})
 			case strings.HasSuffix(f, "*"):
 				cr.words = append(cr.words, word{text: strings.TrimSuffix(f, "*"), prefix: true})
+			case strings.HasPrefix(f, "*"):
+				cr.words = append(cr.words, word{text: strings.TrimPrefix(f, "*"), suffix: true})
 			default:
 				cr.words = append(cr.words, word{text: f})
 			}
@@ -131,7 +136,7 @@ func New(cfg Config) (*Enricher, error) {
 		idx := len(e.rules)
 		e.rules = append(e.rules, cr)
 		switch first := cr.words[0]; {
-		case first.any:
+		case first.any || first.suffix:
 			e.anyFirst = append(e.anyFirst, idx)
 		case first.prefix:
 			if _, ok := e.prefixes[first.text]; !ok && !slices.Contains(e.prefixLens, len(first.text)) {

