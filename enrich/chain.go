@@ -153,12 +153,27 @@ func (c *Chain) Enrich(ctx context.Context, batch []post.Enriched) error {
 	return nil
 }
 
-// run calls the enricher; when it panics, run retries post by post so the
-// panic only marks the post that caused it.
+// snapshots holds shallow copies of batches so a panicking enricher's
+// partial work can be undone before the per-post retry.
+var snapshots = sync.Pool{New: func() any { return new([]post.Enriched) }}
+
+// run calls the enricher; when it panics, run restores the batch to its
+// state before the call (a shallow copy: slices appended to are cut back to
+// their old length; map and in-place writes are redone identically by the
+// retry) and retries post by post, so the panic only marks the post that
+// caused it.
 func (s *stage) run(ctx context.Context, batch []post.Enriched) (err error) {
+	sp := snapshots.Get().(*[]post.Enriched)
+	snap := append((*sp)[:0], batch...)
+	defer func() {
+		clear(snap)
+		*sp = snap[:0]
+		snapshots.Put(sp)
+	}()
 	if perr := s.call(ctx, batch); perr == nil || !errors.Is(perr, errPanic) {
 		return perr
 	}
+	copy(batch, snap)
 	for i := range batch {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -168,6 +183,7 @@ func (s *stage) run(ctx context.Context, batch []post.Enriched) (err error) {
 			if !errors.Is(perr, errPanic) {
 				return perr
 			}
+			batch[i] = snap[i] // drop the partial work on this post too
 			batch[i].Fail(s.name, perr)
 		}
 	}

@@ -176,6 +176,38 @@ func metric(t *testing.T, reg *prometheus.Registry, name, enricher string) float
 	return 0
 }
 
+// A panic after partial work does not leave duplicates: the batch is
+// restored before the per-post retry.
+func TestChainPanicRestoresPartialWork(t *testing.T) {
+	partial := enrichtest.Func{N: "partial", Fn: func(_ context.Context, b []post.Enriched) error {
+		for i := range b {
+			b[i].Intents = append(b[i].Intents, "question")
+			if strings.Contains(b[i].Text, "boom") {
+				panic("boom")
+			}
+		}
+		return nil
+	}}
+	c, err := enrich.NewChain(enrich.Settings{}, partial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := []post.Enriched{
+		post.NewEnriched(post.Clean{ID: "1", Text: "a"}),
+		post.NewEnriched(post.Clean{ID: "2", Text: "boom"}),
+		post.NewEnriched(post.Clean{ID: "3", Text: "c"}),
+	}
+	if err := c.Enrich(t.Context(), b); err != nil {
+		t.Fatal(err)
+	}
+	if len(b[0].Intents) != 1 || len(b[2].Intents) != 1 {
+		t.Errorf("intents after retry: %v %v (want exactly one each)", b[0].Intents, b[2].Intents)
+	}
+	if len(b[1].Failures) != 1 || len(b[1].Intents) != 0 {
+		t.Errorf("post 2: failures %v, intents %v (want one failure, no partial intents)", b[1].Failures, b[1].Intents)
+	}
+}
+
 func TestChainWholeBatchErrorAndCancel(t *testing.T) {
 	c, err := enrich.NewChain(enrich.Settings{}, enrichtest.Down("db"))
 	if err != nil {
