@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -151,7 +153,36 @@ func TestRunExactlyOnceUnderKills(t *testing.T) {
 	checkStoredExactly(t, p, ex)
 	checkAggregates(t, p)
 	checkDLQ(t, p, lines, ex)
-	scanForPII(t, p, apiBody)
+	scanForPII(t, p, apiBody, weeklyReport(t, p, "2026-W45"))
+}
+
+// weeklyReport runs `undertone report` (html and md) on the pipeline's
+// database and returns the text of everything it wrote.
+func weeklyReport(t *testing.T, p *pipeline, week string) string {
+	t.Helper()
+	dir := t.TempDir()
+	pr := p.start("report", "--week", week, "--format", "html,md", "--out", dir)
+	select {
+	case <-pr.done:
+		if pr.err != nil {
+			t.Fatalf("report: %v\n%s", pr.err, tail(pr.out.String(), 20))
+		}
+	case <-time.After(3 * time.Minute):
+		t.Fatal("report did not finish in 3 minutes")
+	}
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		b.Write(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 func fetchAPI(t *testing.T, p *pipeline, path string) string {
@@ -318,9 +349,9 @@ func checkDLQ(t *testing.T, p *pipeline, lines [][]byte, ex expectation) {
 }
 
 // scanForPII looks for every seeded PII item and the pseudonym key in
-// ClickHouse, posts.clean, posts.enriched, the process logs and the API
-// responses.
-func scanForPII(t *testing.T, p *pipeline, api string) {
+// ClickHouse, posts.clean, posts.enriched, the process logs, the API
+// responses and the weekly report.
+func scanForPII(t *testing.T, p *pipeline, api, report string) {
 	t.Helper()
 	var clean, enriched strings.Builder
 	for _, m := range p.readTopic(p.clean) {
@@ -340,6 +371,7 @@ func scanForPII(t *testing.T, p *pipeline, api string) {
 		"posts.enriched": enriched.String(),
 		"logs":           p.logs(),
 		"api":            api,
+		"weekly report":  report,
 	}
 	needles := append(append([]string{}, seededPII...), pseudonymKey)
 	for where, text := range outputs {
