@@ -123,6 +123,18 @@ func TestTopicThemes(t *testing.T) {
 	}
 }
 
+// A sentence that names no topic belongs to the topic mentioned before it:
+// the fear in the follow-up sentence is a fear about the Acme Phone.
+func TestTopicThemesFollowUpSentence(t *testing.T) {
+	e := newEnricher(t)
+	p := run(t, e, "My Acme Phone battery looks swollen. Honestly scared to even charge it now.",
+		post.TopicHit{ID: "acme-phone", Spans: []post.Span{{Start: 3, End: 13}}},
+	)
+	if th := p.Topics[0].Themes; !slices.Contains(th, post.ThemeFears) {
+		t.Errorf("acme-phone themes %v, want fears (from the follow-up sentence)", th)
+	}
+}
+
 func TestCancelled(t *testing.T) {
 	e := newEnricher(t)
 	ctx, cancel := context.WithCancel(t.Context())

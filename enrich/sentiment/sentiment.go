@@ -29,7 +29,7 @@ const Name = "sentiment"
 
 // codeVersion changes when the enricher's own logic changes; Version adds
 // the model's digest.
-const codeVersion = "1"
+const codeVersion = "2" // 2: topic clauses include the follow-up clauses that name no topic
 
 //go:embed model.bin.gz
 var modelFile []byte
@@ -152,7 +152,7 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 		s.clauses = s.doc.Clauses(s.clauses)
 		for t := range p.Topics {
 			th := &p.Topics[t]
-			s.idx = s.doc.SpanClauses(s.clauses, th.Spans, s.idx)
+			s.idx = s.doc.TopicClauses(s.clauses, p.Topics, t, s.idx)
 			if len(s.idx) == 0 {
 				th.Sentiment = p.Sentiment.Score
 				continue

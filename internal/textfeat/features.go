@@ -369,3 +369,54 @@ func (d *Doc) SpanClauses(cl []Clause, spans []post.Span, dst []int) []int {
 	}
 	return dst
 }
+
+// TopicClauses returns the indices of the clauses about topics[t]: the
+// clauses that mention it, plus every clause that mentions no topic at all,
+// which belongs to the topic(s) mentioned last before it — or, before the
+// first mention, to the topic(s) mentioned first. So in "My Acme Phone
+// battery looks swollen. Scared to use it." the second sentence is about the
+// Acme Phone, while "I love my Acme but I'm scared of Beta's battery" keeps
+// each clause with its own topic. Only the first 64 topics can inherit
+// clauses; later ones keep the clauses that mention them. The result
+// aliases dst's storage.
+func (d *Doc) TopicClauses(cl []Clause, topics []post.TopicHit, t int, dst []int) []int {
+	if t >= 64 {
+		return d.SpanClauses(cl, topics[t].Spans, dst)
+	}
+	// mentions[k]: bit u set when clause k mentions topic u.
+	var stack [16]uint64
+	mentions := stack[:0]
+	if len(cl) <= len(stack) {
+		mentions = stack[:len(cl)]
+	} else {
+		mentions = make([]uint64, len(cl))
+	}
+	for u := range topics {
+		if u >= 64 {
+			break
+		}
+		for _, s := range topics[u].Spans {
+			if k := d.ClauseAt(cl, s.Start); k >= 0 {
+				mentions[k] |= 1 << u
+			}
+		}
+	}
+	var owner uint64
+	for _, m := range mentions { // before the first mention: the first topics mentioned
+		if m != 0 {
+			owner = m
+			break
+		}
+	}
+	dst = dst[:0]
+	bit := uint64(1) << t
+	for k, m := range mentions {
+		if m != 0 {
+			owner = m
+		}
+		if (m != 0 && m&bit != 0) || (m == 0 && owner&bit != 0) {
+			dst = append(dst, k)
+		}
+	}
+	return dst
+}

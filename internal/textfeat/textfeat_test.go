@@ -1,6 +1,8 @@
 package textfeat_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/undertone/undertone/internal/textfeat"
@@ -143,6 +145,43 @@ func TestSpanClauses(t *testing.T) {
 	}
 	if got := d.SpanClauses(cl, []post.Span{{Start: 33, End: 37}, {Start: 33, End: 37}}, nil); len(got) != 1 || got[0] != 1 {
 		t.Errorf("Beta clauses %v, want [1]", got)
+	}
+}
+
+func TestTopicClauses(t *testing.T) {
+	span := func(text, term string) []post.Span {
+		i := strings.Index(text, term)
+		start := len([]rune(text[:i]))
+		return []post.Span{{Start: start, End: start + len([]rune(term))}}
+	}
+	tests := []struct {
+		name  string
+		text  string
+		terms []string // one term per topic
+		want  [][]int  // clause indices per topic
+	}{
+		{"own clauses", "I love my Acme but I'm scared of Beta's battery", []string{"Acme", "Beta"}, [][]int{{0}, {1}}},
+		{"follow-up sentence inherits", "My Acme Phone battery looks swollen. Scared to use it.", []string{"Acme Phone"}, [][]int{{0, 1}}},
+		{"leading clause goes to the first topic", "So scared. Acme battery is swelling. Beta is fine.", []string{"Acme", "Beta"}, [][]int{{0, 1}, {2}}},
+		{"inherits from the last mention", "Acme is great. Beta overheats. It burned me!", []string{"Acme", "Beta"}, [][]int{{0}, {1, 2}}},
+		{"clause naming both", "Acme and Beta both lag. Annoying.", []string{"Acme", "Beta"}, [][]int{{0, 1}, {0, 1}}},
+	}
+	var d textfeat.Doc
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d.Tokenize(tc.text)
+			cl := d.Clauses(nil)
+			topics := make([]post.TopicHit, len(tc.terms))
+			for i, term := range tc.terms {
+				topics[i] = post.TopicHit{ID: term, Spans: span(tc.text, term)}
+			}
+			for i := range topics {
+				got := d.TopicClauses(cl, topics, i, nil)
+				if fmt.Sprint(got) != fmt.Sprint(tc.want[i]) {
+					t.Errorf("topic %s: clauses %v, want %v", tc.terms[i], got, tc.want[i])
+				}
+			}
+		})
 	}
 }
 
