@@ -132,10 +132,10 @@ lint: compose-validate ## gofmt check, go vet (also with -tags integration), sta
 	else echo "shellcheck not installed (apt-get install shellcheck); skipping shell lint"; fi
 
 .PHONY: browser-deps
-browser-deps: ## install Debian's chromium for the browser tests and PDF reports (idempotent)
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing chromium (apt-get install -y chromium)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+browser-deps: ## install Debian's chromium (browser tests, PDF reports) and poppler-utils (pdftoppm page checks) (idempotent)
+	@{ command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; } || { \
+	  echo "installing chromium poppler-utils (apt-get install -y chromium poppler-utils)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; }
 
 .PHONY: vendor-echarts
 vendor-echarts: ## refresh the vendored Apache ECharts (dashboards/static/vendor) from npm; ECHARTS_VERSION=x.y.z to pin
