@@ -103,7 +103,8 @@ func (e *env) produce(t *testing.T, posts []post.Enriched) {
 	t.Helper()
 	w := stream.NewWriter(e.brokers, e.topic)
 	defer w.Close()
-	msgs := make([]kafka.Message, 0, 5000)
+	// Requests stay well under the broker's default 1 MB message.max.bytes.
+	msgs := make([]kafka.Message, 0, 500)
 	flush := func() {
 		if err := w.WriteMessages(t.Context(), msgs...); err != nil {
 			t.Fatalf("produce: %v", err)
