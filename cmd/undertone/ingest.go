@@ -1,16 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"log/slog"
-	"net"
-	"net/http"
-	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
 	"github.com/undertone/undertone/config"
@@ -57,19 +47,11 @@ are committed only after both produces are acknowledged. Metrics are served
 on admin.addr (/metrics).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.load()
+			d, err := newDaemon(cmd, g, "ingest")
 			if err != nil {
 				return err
 			}
-			log := newLogger(cfg.Log, cmd.ErrOrStderr())
-			ctx := cmd.Context()
-			reg := prometheus.NewRegistry()
-			reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-			stopAdmin, err := startStageAdmin(cfg.Admin, reg, log)
-			if err != nil {
-				return err
-			}
-			defer stopAdmin()
+			cfg, ctx := d.cfg, cmd.Context()
 			k := cfg.Kafka
 			if err := stream.EnsureTopics(ctx, k.Brokers, k.Partitions, k.ReplicationFactor, k.Topics.Raw, k.Topics.Clean, k.Topics.DLQ); err != nil {
 				return err
@@ -78,41 +60,14 @@ on admin.addr (/metrics).`,
 			if err != nil {
 				return err
 			}
-			st, err := ingest.NewStage(ingestStageConfig(cfg), prep, ingest.Settings{Logger: log, Registerer: reg})
+			st, err := ingest.NewStage(ingestStageConfig(cfg), prep, ingest.Settings{Logger: d.logger, Registerer: d.registry})
 			if err != nil {
 				return err
 			}
-			log.Info("ingest starting", "brokers", k.Brokers, "raw", k.Topics.Raw, "clean", k.Topics.Clean,
+			d.logger.Info("ingest starting", "brokers", k.Brokers, "raw", k.Topics.Raw, "clean", k.Topics.Clean,
 				"dlq", k.Topics.DLQ, "group", k.Groups.Ingest, "batch_size", cfg.Ingest.BatchSize,
 				"max_text_bytes", cfg.Ingest.MaxTextBytes, "other_lang", cfg.Ingest.OtherLang)
-			return st.Run(ctx)
+			return d.run(ctx, st.Run)
 		},
 	}
-}
-
-// startStageAdmin serves /metrics and /healthz on the admin address for a
-// single-stage process. An empty address disables it.
-func startStageAdmin(cfg config.Admin, reg *prometheus.Registry, log *slog.Logger) (stop func(), err error) {
-	if cfg.Addr == "" {
-		return func() {}, nil
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return nil, err
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("admin server failed", "err", err)
-		}
-	}()
-	log.Info("admin listening", "addr", ln.Addr().String())
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}, nil
 }
