@@ -69,7 +69,6 @@ func TestBrowserE2E(t *testing.T) {
 	}
 	// Mounted as cmd/undertone/serve.go mounts them.
 	srv, err := query.NewServer(query.ServerOptions{Querier: q, Auth: a, Mounts: []query.Route{
-		query.BreakdownRoute(q, nil),
 		{Method: http.MethodGet, Path: "/api/v1/topics", Scope: auth.ScopeRead, Handler: dashboards.TopicsHandler(topics)},
 		{Path: "/", Public: true, Handler: dashboards.Handler(dashboards.Options{AuthMode: "tokens", Topics: topics})},
 	}})

@@ -76,7 +76,6 @@ func TestPageLoadLarge(t *testing.T) {
 		topics = append(topics, dashboards.Topic{ID: id, Name: strings.ToUpper(id[:1]) + id[1:]})
 	}
 	srv, err := query.NewServer(query.ServerOptions{Querier: q, Auth: a, Now: now, Mounts: []query.Route{
-		query.BreakdownRoute(q, now),
 		{Method: http.MethodGet, Path: "/api/v1/topics", Scope: auth.ScopeRead, Handler: dashboards.TopicsHandler(topics)},
 		{Path: "/", Public: true, Handler: dashboards.Handler(dashboards.Options{Topics: topics})},
 	}})

@@ -2,19 +2,14 @@ package query
 
 import (
 	"context"
-	"errors"
-	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/undertone/undertone/internal/auth"
 )
 
-// This file serves the dashboards' source and language mix. It is mounted
-// with ServerOptions.Mounts (see BreakdownRoute) rather than listed in
-// NewServer, so it is not (yet) in the OpenAPI document.
+// This file answers GET /api/v1/breakdown, the dashboards' source and
+// language mix of a topic.
 
 // BreakdownRequest asks for one topic's posts split by source or language.
 type BreakdownRequest struct {
@@ -113,40 +108,3 @@ const (
 	keySource = "source"
 	keyLang   = "lang"
 )
-
-// BreakdownRoute is the GET /api/v1/breakdown route (scope read) for
-// ServerOptions.Mounts. now is the clock for default periods (nil:
-// time.Now). Errors use the API's error body: 400 naming the parameter,
-// 503 when ClickHouse is down or too slow.
-func BreakdownRoute(q *Querier, now func() time.Time) Route {
-	if now == nil {
-		now = time.Now
-	}
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, err := ParseBreakdown(r.URL.Query(), now())
-		if err != nil {
-			var pe *ParamError
-			if errors.As(err, &pe) {
-				writeError(w, http.StatusBadRequest, "invalid_parameter", pe.Error(), pe)
-				return
-			}
-			writeError(w, http.StatusBadRequest, "invalid_parameter", err.Error(), nil)
-			return
-		}
-		res, err := q.Breakdown(r.Context(), req)
-		switch {
-		case err == nil:
-		case errors.Is(err, context.Canceled):
-			return // the client went away
-		case errors.Is(err, ErrUnavailable), errors.Is(err, ErrTimeout):
-			w.Header().Set("Retry-After", "5")
-			writeError(w, http.StatusServiceUnavailable, "unavailable", "clickhouse is unavailable or the query timed out", nil)
-			return
-		default:
-			writeError(w, http.StatusInternalServerError, "internal", "internal error", nil)
-			return
-		}
-		writeJSON(w, http.StatusOK, res)
-	})
-	return Route{Method: http.MethodGet, Path: "/api/v1/breakdown", Scope: auth.ScopeRead, Handler: h}
-}

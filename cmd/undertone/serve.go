@@ -122,8 +122,6 @@ func newAPIServer(cfg config.Config, log *slog.Logger, reg prometheus.Registerer
 		// The UI shell and its static assets hold no data: they are public,
 		// and the pages call the API with the user's token.
 		mounts = append(mounts, query.Route{Path: "/", Public: true, Handler: ui},
-			// GET /api/v1/breakdown: the Topic page's source and language mix.
-			query.BreakdownRoute(q, nil),
 			// GET /api/v1/topics: the taxonomy, behind the token (the shell is public).
 			query.Route{Method: http.MethodGet, Path: "/api/v1/topics", Scope: auth.ScopeRead, Handler: dashboards.TopicsHandler(topics)})
 	}
