@@ -41,7 +41,7 @@ func TestPageLoadLarge(t *testing.T) {
 	db := envOr("UNDERTONE_BENCH_DB", "bench_query")
 	rows, _ := strconv.ParseUint(envOr("UNDERTONE_BENCH_ROWS", "10000000"), 10, 64)
 	runs, _ := strconv.Atoi(envOr("UNDERTONE_PAGELOAD_RUNS", "3"))
-	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}, MaxOpenConns: 16,
+	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}, MaxOpenConns: 16, ReadTimeout: 30 * time.Minute,
 		Settings: clickhouse.Settings{"max_insert_block_size": 1 << 20}})
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +55,7 @@ func TestPageLoadLarge(t *testing.T) {
 		t.Fatalf("migrate: %v", err)
 	}
 	start := time.Now()
-	if err := querytest.LoadSynthetic(ctx, conn, db, rows, 1_000_000, func(done uint64) {
+	if err := querytest.LoadSynthetic(ctx, conn, db, rows, 250_000, func(done uint64) {
 		t.Logf("loaded %d rows (%.0f rows/s)", done, float64(done)/time.Since(start).Seconds())
 	}); err != nil {
 		t.Fatal(err)
