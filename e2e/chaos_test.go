@@ -179,7 +179,6 @@ func TestChaosClickHouseOutage(t *testing.T) {
 	progress("after the outage")
 	finish(t, p, lines, ex, p.runLag(), started)
 	run.stop(t)
-	p.dropDatabase(5 * time.Minute)
 }
 
 // TestChaosKafkaRestart runs `undertone run` against a private broker and

@@ -112,6 +112,10 @@ func newPipelineOn(t testing.TB, brokers []string, chAddr string, partitions int
 		"UNDERTONE_ADMIN_SHUTDOWN_TIMEOUT=20s",
 	}, extraEnv...)
 	p.conn = testenv.Conn(t, chAddr, p.db)
+	// Drop the database with a generous timeout before testenv's own
+	// cleanup, whose shorter one a loaded server can miss after a large
+	// run; testenv then finds nothing to drop.
+	t.Cleanup(func() { p.dropDatabase(5 * time.Minute) })
 	t.Cleanup(p.stopAll)
 	return p
 }
