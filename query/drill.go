@@ -191,11 +191,27 @@ func (q *Querier) sampleIDs(f Filter, theme, prefix string) (string, []any) {
 	return "SELECT post_id, created_at FROM " + q.db + ".mentions WHERE " + w.sql() + " ORDER BY created_at DESC LIMIT " + itoa(TermsSample), w.args
 }
 
+// recentWindow narrows f's period to the last days that should hold
+// TermsSample of a group's posts (twice the average daily rate needs, plus
+// a day), so the sample reads only those days of mentions. A group that
+// fits in the sample keeps the whole period.
+func recentWindow(f Filter, posts uint64) Filter {
+	days := f.Days()
+	if posts <= TermsSample || days <= 1 {
+		return f
+	}
+	need := int(2*uint64(TermsSample)*uint64(days)/posts) + 1
+	if need < days {
+		f.From = f.To.AddDate(0, 0, -need)
+	}
+	return f
+}
+
 // sampled returns SQL reading posts of both samples: side 1 is the topic x
 // theme, side 0 the topic. cols are the posts columns to read.
-func (q *Querier) sampled(f Filter, cols string) (string, []any) {
-	s1, a1 := q.sampleIDs(f, f.Themes[0], "t_")
-	s0, a0 := q.sampleIDs(f, "", "b_")
+func (q *Querier) sampled(f Filter, cols string, themePosts, topicPosts uint64) (string, []any) {
+	s1, a1 := q.sampleIDs(recentWindow(f, themePosts), f.Themes[0], "t_")
+	s0, a0 := q.sampleIDs(recentWindow(f, topicPosts), "", "b_")
 	side := func(n int, sub string) string {
 		// The created_at bound lets the posts primary key (day first) skip
 		// everything older than the sample.
@@ -206,23 +222,40 @@ func (q *Querier) sampled(f Filter, cols string) (string, []any) {
 }
 
 func (q *Querier) driverEntities(ctx context.Context, r DriversRequest, res *DriversResult) ([]DriverRow, error) {
-	inner, args := q.sampled(r.Filter, "author_pseudonym, e_topic, e_entity, e_type")
+	inner, args := q.sampled(r.Filter, "author_pseudonym, e_topic, e_entity, e_type", res.ThemePosts, res.TopicPosts)
 	sql := "SELECT ee, any(ey), sum(side = 1), sum(side = 0), uniqExactIf(author_pseudonym, side = 1) FROM (" + inner + ")" +
 		" ARRAY JOIN e_topic AS et, e_entity AS ee, e_type AS ey WHERE et = @topic GROUP BY ee"
 	cs, err := q.scanDrivers(ctx, sql, append(args, clickhouse.Named("topic", r.Filter.Topics[0])), true)
 	if err != nil {
 		return nil, err
 	}
-	n1, n := q.sampleSizes(res)
+	n1, n, err := q.sampleSizes(ctx, r.Filter, res)
+	if err != nil {
+		return nil, err
+	}
 	return q.rankDrivers(cs, n1, n, r, res), nil
 }
 
-func (q *Querier) sampleSizes(res *DriversResult) (n1, n int) {
+// sampleSizes returns the posts each side of the sample holds: the group
+// sizes when they fit in TermsSample, else the counted sample (the recent
+// window may hold fewer than TermsSample).
+func (q *Querier) sampleSizes(ctx context.Context, f Filter, res *DriversResult) (n1, n int, err error) {
 	n1 = min(int(res.ThemePosts), TermsSample)
 	n = min(int(res.TopicPosts), TermsSample)
 	res.Sampled = int(res.ThemePosts) > TermsSample || int(res.TopicPosts) > TermsSample
 	res.TermsSampled = res.Sampled
-	return n1, n
+	if !res.Sampled {
+		return n1, n, nil
+	}
+	s1, a1 := q.sampleIDs(recentWindow(f, res.ThemePosts), f.Themes[0], "t_")
+	s0, a0 := q.sampleIDs(recentWindow(f, res.TopicPosts), "", "b_")
+	qctx, cancel := q.ctx(ctx)
+	defer cancel()
+	var c1, c0 uint64
+	if err := q.conn.QueryRow(qctx, "SELECT (SELECT count() FROM ("+s1+")), (SELECT count() FROM ("+s0+"))", append(a1, a0...)...).Scan(&c1, &c0); err != nil {
+		return 0, 0, q.classify(qctx, err)
+	}
+	return int(c1), int(c0), nil
 }
 
 // stopwords are left out of the terms analysis.
@@ -234,7 +267,7 @@ under until very want were what when where which while whom will with would your
 yourselves because still again thing things anyone anything someone something every everyone`)
 
 func (q *Querier) driverTerms(ctx context.Context, r DriversRequest, res *DriversResult) ([]DriverRow, error) {
-	inner, args := q.sampled(r.Filter, "author_pseudonym, arrayDistinct(extractAll(lowerUTF8(text), '\\\\p{L}{4,}')) AS terms")
+	inner, args := q.sampled(r.Filter, "author_pseudonym, arrayDistinct(extractAll(lowerUTF8(text), '\\\\p{L}{4,}')) AS terms", res.ThemePosts, res.TopicPosts)
 	sql := "SELECT term, sum(side = 1), sum(side = 0), uniqExactIf(author_pseudonym, side = 1) FROM (" + inner + ")" +
 		" ARRAY JOIN terms AS term WHERE NOT has(@stop, term) GROUP BY term HAVING sum(side = 1) >= @min_count"
 	args = append(args, clickhouse.Named("stop", stopwords), clickhouse.Named("min_count", r.MinCount))
@@ -242,7 +275,10 @@ func (q *Querier) driverTerms(ctx context.Context, r DriversRequest, res *Driver
 	if err != nil {
 		return nil, err
 	}
-	n1, n := q.sampleSizes(res)
+	n1, n, err := q.sampleSizes(ctx, r.Filter, res)
+	if err != nil {
+		return nil, err
+	}
 	return q.rankDrivers(cs, n1, n, r, res), nil
 }
 
