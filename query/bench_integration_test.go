@@ -167,7 +167,9 @@ func TestBenchAPI(t *testing.T) {
 		wall := time.Since(began)
 		slices.Sort(lat)
 		pc := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
-		fmt.Fprintf(&report, "%-18s %8.1f %8.1f %8.1f %8.1f %8.1f\n", ep.name, pc(0.50), pc(0.95), pc(0.99), pc(1), float64(perEndpoint)/wall.Seconds())
+		line := fmt.Sprintf("%-18s %8.1f %8.1f %8.1f %8.1f %8.1f\n", ep.name, pc(0.50), pc(0.95), pc(0.99), pc(1), float64(perEndpoint)/wall.Seconds())
+		report.WriteString(line)
+		t.Log(strings.TrimSpace(line)) // progress, in case the run is cut short
 	}
 	t.Log(report.String())
 	if out := os.Getenv("UNDERTONE_BENCH_OUT"); out != "" {
