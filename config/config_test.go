@@ -203,6 +203,12 @@ func TestLoadErrors(t *testing.T) {
 			invalid: true,
 		},
 		{
+			name:    "k-anonymity threshold above what the store counts exactly",
+			opts:    config.Options{LookupEnv: withKey("UNDERTONE_PRIVACY_MIN_AUTHORS", "50")},
+			want:    `invalid config: privacy.min_authors = 50: between 1 and 16 (k-anonymity threshold; author counts are exact only up to 16)`,
+			invalid: true,
+		},
+		{
 			name:    "missing secret",
 			opts:    config.Options{LookupEnv: env()},
 			want:    `invalid config: privacy.pseudonym_key: missing secret: set UNDERTONE_PRIVACY_PSEUDONYM_KEY or privacy.pseudonym_key_file`,

@@ -143,8 +143,10 @@ func (c Config) validatePrivacy() error {
 	if !regexp.MustCompile(`^[a-zA-Z0-9_-]{1,16}$`).MatchString(p.PseudonymKeyID) {
 		return invalid("privacy.pseudonym_key_id", fmt.Sprintf("%q", p.PseudonymKeyID), "1-16 of a-z A-Z 0-9 _ -")
 	}
-	if p.MinAuthors < 1 {
-		return invalid("privacy.min_authors", p.MinAuthors, "must be >= 1 (k-anonymity threshold)")
+	// The query layer's author counts are exact only up to 16 (uniqHLL12
+	// states, store/migrations/0002), so a larger k could not be enforced.
+	if p.MinAuthors < 1 || p.MinAuthors > 16 {
+		return invalid("privacy.min_authors", p.MinAuthors, "between 1 and 16 (k-anonymity threshold; author counts are exact only up to 16)")
 	}
 	return nil
 }
