@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
@@ -96,6 +97,7 @@ any line was skipped, 0 otherwise. "-" means stdin/stdout.`,
 			if err != nil {
 				return err
 			}
+			throughputGC()
 			log := newLogger(cfg.Log, cmd.ErrOrStderr())
 			chain, err := buildChain(cfg, log, nil)
 			if err != nil {
@@ -146,4 +148,18 @@ any line was skipped, 0 otherwise. "-" means stdin/stdout.`,
 	cmd.Flags().StringVarP(&input, "input", "i", "-", "JSONL posts to read (- for stdin)")
 	cmd.Flags().StringVarP(&output, "output", "o", "-", "file to write enriched JSONL to (- for stdout)")
 	return cmd
+}
+
+// throughputGC tunes the garbage collector for the offline enricher, a
+// batch job that wants posts/s: GOGC=400 with a 400 MiB soft limit. On 200k
+// generated posts on 2 cores it measured 7.2-7.7 s against 8.1-8.7 s with
+// the defaults, at about 340 MB RSS instead of 155 MB. GOGC or GOMEMLIMIT
+// set in the environment win.
+func throughputGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(400 << 20)
+	}
 }
