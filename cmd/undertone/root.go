@@ -68,7 +68,33 @@ environment or from *_file keys.`,
 		newSchedulerCmd(g),
 		newTrainCmd(),
 	)
+	requireSubcommand(root)
 	return root
+}
+
+// requireSubcommand makes every command group (a command with subcommands
+// and nothing to run itself) fail on a missing or unknown subcommand
+// instead of printing help and exiting 0, so scripts notice the typo.
+func requireSubcommand(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		requireSubcommand(sub)
+	}
+	if c.Parent() == nil || !c.HasSubCommands() || c.Run != nil || c.RunE != nil {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		names := make([]string, 0, len(cmd.Commands()))
+		for _, s := range cmd.Commands() {
+			if s.IsAvailableCommand() {
+				names = append(names, s.Name())
+			}
+		}
+		if len(args) == 0 {
+			return fmt.Errorf("%s: missing subcommand: want one of %s (see %s --help)", cmd.CommandPath(), strings.Join(names, ", "), cmd.CommandPath())
+		}
+		return fmt.Errorf("%s: unknown subcommand %q: want one of %s (see %s --help)", cmd.CommandPath(), args[0], strings.Join(names, ", "), cmd.CommandPath())
+	}
 }
 
 // defaultConfigPath is config/undertone.yaml when it exists in the working
