@@ -31,6 +31,13 @@ func TestScaleOut(t *testing.T) {
 	a := chserver.Start(t, chserver.Options{Cluster: "two_shards", Shards: shards, TCPPort: p1})
 	b := chserver.Start(t, chserver.Options{Cluster: "two_shards", Shards: shards, TCPPort: p2})
 
+	// Dialled before newPipeline so that its close (a cleanup) runs after
+	// the pipeline's own cleanup, which drops the database through it.
+	conn, err := store.Dial(t.Context(), store.Config{Addr: []string{a.Addr()}, Database: "default", Username: "default"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
 	p := newPipeline(t, 4,
 		"UNDERTONE_ENRICH_BATCH_SIZE=500",
 		"UNDERTONE_SINK_BATCH_SIZE=2000",
@@ -45,11 +52,6 @@ func TestScaleOut(t *testing.T) {
 		"UNDERTONE_CLICKHOUSE_CLUSTER=two_shards",
 		"UNDERTONE_STORE_CLUSTER_REPLICATED=false",
 	)
-	conn, err := store.Dial(t.Context(), store.Config{Addr: []string{a.Addr()}, Database: "default", Username: "default"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
 	p.conn = conn
 	p.migrate()
 
