@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
 	"github.com/undertone/undertone/ingest"
 	"github.com/undertone/undertone/stream"
 )
@@ -118,24 +120,32 @@ func TestRunExactlyOnceUnderKills(t *testing.T) {
 
 	p.migrate()
 	run := p.start("run")
-	p.produceRaw(lines)
+	// The input goes in kills+1 parts: each kill follows progress on the
+	// part in flight, and the next part is produced after the restart, so
+	// every restarted process has work and every kill lands while posts
+	// are moving (on a fast machine a single upfront produce could finish
+	// before the later kills).
+	bounds := make([]int, kills+2)
+	for i := range bounds {
+		bounds[i] = len(lines) * i / (kills + 1)
+	}
+	produceRange(t, p, lines, bounds[0], bounds[1])
 	start := time.Now()
-	// Kill only after the running process made progress, at a random
-	// point of its work, so every kill lands mid-stream.
 	last := uint64(0)
 	for k := 0; k < kills; k++ {
 		n := p.waitStored(last+1, 2*time.Minute)
 		if n <= last {
 			t.Fatalf("no progress before kill #%d (%d stored); run output:\n%s", k+1, n, tail(run.out.String(), 30))
 		}
-		time.Sleep(time.Duration(rng.IntN(1500)) * time.Millisecond)
+		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
 		if run.exited() {
 			t.Fatalf("run exited by itself: %v\n%s", run.err, tail(run.out.String(), 30))
 		}
-		last = p.count("SELECT count() FROM " + p.db + ".posts")
-		t.Logf("kill -9 #%d at %d/%d stored", k+1, last, want)
 		run.kill9()
+		last = p.count("SELECT count() FROM " + p.db + ".posts")
+		t.Logf("kill -9 #%d at %d/%d stored (%d records produced)", k+1, last, want, bounds[k+1])
 		run = p.start("run")
+		produceRange(t, p, lines, bounds[k+1], bounds[k+2])
 	}
 	got := p.waitStored(want, 5*time.Minute)
 	if got < want {
@@ -388,5 +398,20 @@ func scanForPII(t *testing.T, p *pipeline, api, report string) {
 	// The planted posts were stored, scrubbed.
 	if n := p.count("SELECT count() FROM " + p.db + ".posts WHERE id LIKE 'pii-%' AND position(text, '<EMAIL>') > 0"); n != 50 {
 		t.Errorf("%d planted PII posts stored with <EMAIL> placeholders, want 50", n)
+	}
+}
+
+// produceRange publishes lines[from:to] to posts.raw unvalidated, keyed by
+// their line numbers (checkDLQ maps DLQ coordinates back to lines by key).
+func produceRange(t *testing.T, p *pipeline, lines [][]byte, from, to int) {
+	t.Helper()
+	w := stream.NewWriter(p.brokers, p.raw)
+	defer w.Close()
+	msgs := make([]kafka.Message, 0, to-from)
+	for j := from; j < to; j++ {
+		msgs = append(msgs, kafka.Message{Key: []byte(strconv.Itoa(j)), Value: lines[j]})
+	}
+	if err := w.WriteMessages(t.Context(), msgs...); err != nil {
+		t.Fatal(err)
 	}
 }
