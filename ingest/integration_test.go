@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -309,10 +308,9 @@ func TestIngestSurvivesKill9(t *testing.T) {
 	writeRaw(t, brokers, raw, p, lines[:len(lines)/3], poisonValues())
 	writeRaw(t, brokers, raw, p, lines[len(lines)/3:], nil)
 
-	bin := filepath.Join(t.TempDir(), "undertone")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/undertone")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	bin, err := testenv.BuildUndertone(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	group := testenv.UniqueName(t, "ingest_")
 	start := func(name string) (*exec.Cmd, *bytes.Buffer) {
