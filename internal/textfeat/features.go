@@ -178,7 +178,7 @@ func (d *Doc) FeaturesChar(a, b int, bits uint, minN, maxN int) []uint32 {
 			f = append(f, uint32(mix(seedElong)>>shift))
 		}
 		if maxN >= 3 && t.Flags&FlagWord != 0 && t.n >= 3 {
-			f = d.charGrams(f, t, max(minN, 3), maxN, shift)
+			f = d.charGrams(f, i, max(minN, 3), maxN, shift)
 		}
 	}
 	if b > a {
@@ -190,31 +190,49 @@ func (d *Doc) FeaturesChar(a, b int, bits uint, minN, maxN int) []uint32 {
 
 const seedChar = 0x2545f4914f6cdd1d
 
-// charGrams appends hashed byte n-grams (3..maxN) of "<word>".
-func (d *Doc) charGrams(f []uint32, t *Token, minN, maxN int, shift uint) []uint32 {
-	w := d.buf[t.off : t.off+t.n]
-	m := len(w) + 2
-	at := func(i int) byte {
-		switch {
-		case i == 0:
-			return '<'
-		case i == m-1:
-			return '>'
+// charGrams appends hashed byte n-grams (minN..maxN) of "<word>" for token
+// ti. The mixed 64-bit values are cached per token until the next Tokenize
+// (or a call with other n-gram bounds), because the sentiment and emotion
+// enrichers score a post and then its clauses, which are the same tokens.
+func (d *Doc) charGrams(f []uint32, ti int, minN, maxN int, shift uint) []uint32 {
+	if len(d.gref) != len(d.Tokens) || d.gcfg != [2]int{minN, maxN} {
+		d.gcfg = [2]int{minN, maxN}
+		d.gvals = d.gvals[:0]
+		d.gref = d.gref[:0]
+		for range d.Tokens {
+			d.gref = append(d.gref, gramRef{n: -1})
 		}
-		return w[i-1]
 	}
-	for n := minN; n <= maxN; n++ {
-		for i := 0; i+n <= m; i++ {
-			h := uint64(fnvOffset) ^ uint64(n)
-			for j := i; j < i+n; j++ {
-				h ^= uint64(at(j))
-				h *= fnvPrime
+	ref := &d.gref[ti]
+	if ref.n < 0 {
+		t := &d.Tokens[ti]
+		g := append(d.gram[:0], '<')
+		g = append(g, d.buf[t.off:t.off+t.n]...)
+		g = append(g, '>')
+		d.gram = g
+		m := len(g)
+		ref.off = int32(len(d.gvals))
+		for n := minN; n <= maxN; n++ {
+			for i := 0; i+n <= m; i++ {
+				h := uint64(fnvOffset) ^ uint64(n)
+				for _, c := range g[i : i+n] {
+					h ^= uint64(c)
+					h *= fnvPrime
+				}
+				d.gvals = append(d.gvals, mix(h^seedChar))
 			}
-			f = append(f, uint32(mix(h^seedChar)>>shift))
 		}
+		ref.n = int32(len(d.gvals)) - ref.off
+	}
+	for _, v := range d.gvals[ref.off : ref.off+ref.n] {
+		f = append(f, uint32(v>>shift))
 	}
 	return f
 }
+
+// gramRef locates a token's cached character n-gram values in Doc.gvals;
+// n < 0: not computed yet.
+type gramRef struct{ off, n int32 }
 
 var (
 	hWish      = Hash("wish")

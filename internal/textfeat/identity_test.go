@@ -142,3 +142,22 @@ func identityCorpus(t *testing.T) []string {
 	}
 	return texts
 }
+
+// BenchmarkModelFeatures is what the sentiment and emotion enrichers do per
+// post: tokenize, hashed features with character 3..4-grams (the trained
+// models' parameters), dense features, over generated posts.
+func BenchmarkModelFeatures(b *testing.B) {
+	t := &testing.T{}
+	texts := identityCorpus(t)[:20000]
+	var d textfeat.Doc
+	var dense [textfeat.NumDense]float32
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		d.Tokenize(texts[i%len(texts)])
+		i++
+		n := len(d.Tokens)
+		d.FeaturesChar(0, n, 18, 0, 4)
+		d.Dense(0, n, dense[:])
+	}
+}

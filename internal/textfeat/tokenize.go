@@ -55,6 +55,11 @@ type Doc struct {
 	// not a per-word emphasis).
 	AllCaps bool
 	feats   []uint32
+	gram    []byte // "<word>" scratch for charGrams
+	// character n-gram cache of the current tokens (see charGrams)
+	gref  []gramRef
+	gvals []uint64
+	gcfg  [2]int
 }
 
 // Norm returns the normalized bytes of token i. The slice aliases the Doc's
@@ -125,6 +130,7 @@ func isEmoji(r rune) bool {
 func (d *Doc) Tokenize(text string) {
 	d.Tokens = d.Tokens[:0]
 	d.buf = d.buf[:0]
+	d.gref = d.gref[:0]
 	letters, upper := 0, 0
 	ri := int32(0) // rune index of byte position i
 	i := 0
@@ -256,7 +262,18 @@ func isWordStart(s string) bool {
 	return isWordRune(r) || r == '_'
 }
 
+// emoticonStart marks the bytes some emoticon starts with.
+var emoticonStart = func() (t [256]bool) {
+	for _, e := range emoticons {
+		t[e.s[0]] = true
+	}
+	return t
+}()
+
 func matchEmoticon(s string) (string, int) {
+	if !emoticonStart[s[0]] {
+		return "", 0
+	}
 	for _, e := range emoticons {
 		if len(s) >= len(e.s) && s[:len(e.s)] == e.s {
 			// must end at a boundary
@@ -281,6 +298,7 @@ func (d *Doc) word(text string, i int, ri int32, fl Flag) (int, int32, int, int)
 	var splits [8]int32
 	nsplit := 0
 	prevLower := false
+scan:
 	for i < len(text) {
 		c := text[i]
 		r, size := rune(c), 1
@@ -299,11 +317,31 @@ func (d *Doc) word(text string, i int, ri int32, fl Flag) (int, int32, int, int)
 			}
 			break
 		}
-		if !isWordRune(r) && r != '_' {
-			break
+		var isUp, isLetter bool
+		var lr rune
+		if r < utf8.RuneSelf {
+			// ASCII fast path: the same answers as the unicode calls below.
+			switch {
+			case r >= 'a' && r <= 'z':
+				isLetter = true
+				lr = r
+			case r >= 'A' && r <= 'Z':
+				isLetter, isUp = true, true
+				lr = r + ('a' - 'A')
+			case r >= '0' && r <= '9' || r == '_':
+				lr = r
+			default:
+				break scan
+			}
+		} else {
+			if !isWordRune(r) {
+				break
+			}
+			isUp = unicode.IsUpper(r)
+			isLetter = unicode.IsLetter(r)
+			lr = unicode.ToLower(r)
 		}
-		isUp := unicode.IsUpper(r)
-		if unicode.IsLetter(r) {
+		if isLetter {
 			letters++
 			if isUp {
 				upper++
@@ -315,15 +353,18 @@ func (d *Doc) word(text string, i int, ri int32, fl Flag) (int, int32, int, int)
 			splits[nsplit] = int32(len(d.buf) - start)
 			nsplit++
 		}
-		prevLower = unicode.IsLower(r)
-		lr := unicode.ToLower(r)
+		if r < utf8.RuneSelf {
+			prevLower = r >= 'a' && r <= 'z'
+		} else {
+			prevLower = unicode.IsLower(r)
+		}
 		if lr == last {
 			run++
 		} else {
 			run = 1
 			last = lr
 		}
-		if run >= 3 && unicode.IsLetter(lr) {
+		if run >= 3 && (r < utf8.RuneSelf && isLetter || r >= utf8.RuneSelf && unicode.IsLetter(lr)) {
 			elong = true
 		} else {
 			if lr < utf8.RuneSelf {
