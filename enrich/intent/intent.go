@@ -21,7 +21,7 @@ import (
 const Name = "intent"
 
 // Version changes whenever the rules change.
-const Version = "1"
+const Version = "2"
 
 // Config is the intent enricher's configuration (enrich.enrichers.intent).
 type Config struct {
@@ -83,6 +83,8 @@ type compiledRule struct {
 	guard     bool
 	notBefore map[string]bool
 	notAfter  map[string]bool
+	notNear   map[string]bool
+	noQ       bool
 }
 
 // Enricher tags intents. It is immutable and safe for concurrent use.
@@ -112,7 +114,8 @@ func New(cfg Config) (*Enricher, error) {
 		}
 	}
 	for _, r := range rules {
-		cr := compiledRule{intent: -1, guard: r.guard, notBefore: set(r.notBefore), notAfter: set(r.notAfter)}
+		cr := compiledRule{intent: -1, guard: r.guard, notBefore: set(r.notBefore), notAfter: set(r.notAfter),
+			notNear: set(r.notNear), noQ: r.noQ}
 		for i, n := range post.Intents {
 			if n == r.intent {
 				cr.intent = i
@@ -209,12 +212,28 @@ func (e *Enricher) classify(text string, toks []tokens.Token) [len(post.Intents)
 	if strings.ContainsAny(text, "?¿") {
 		found[intentIndex(question)] = true
 	}
-	if len(toks) > 0 && questionStarts[toks[0].Text] && (len(toks) == 1 || !exclamative[toks[1].Text]) {
+	if len(toks) > 0 && questionStarts[toks[0].Text] && (len(toks) == 1 || !exclamative[toks[1].Text] && !notAfterStart[toks[1].Text]) {
 		found[intentIndex(question)] = true
+	}
+	if len(toks) > 1 && imperativeStarts[toks[0].Text] && !notAfterStart[toks[1].Text] && !questionAt(text, toks[0].ByteEnd) {
+		found[intentIndex(recommendation)] = true
+		if w := toks[0].Text; w == "avoid" || w == "skip" {
+			found[intentIndex(complaint)] = true
+		}
+	}
+	if found[intentIndex(question)] && !found[intentIndex(comparison)] {
+		// "Acme Laptop or a Beta tablet for a student?": a question
+		// offering alternatives is a comparison.
+		for k := 1; k+1 < len(toks); k++ {
+			if toks[k].Text == "or" && questionAt(text, toks[k].ByteEnd) && !orNotAlternative[toks[k+1].Text] {
+				found[intentIndex(comparison)] = true
+				break
+			}
+		}
 	}
 	for pos := range toks {
 		for _, ri := range e.exact[toks[pos].Text] {
-			e.try(ri, toks, pos, &found)
+			e.try(ri, text, toks, pos, &found)
 		}
 		w := toks[pos].Text
 		for _, l := range e.prefixLens {
@@ -222,17 +241,17 @@ func (e *Enricher) classify(text string, toks []tokens.Token) [len(post.Intents)
 				break
 			}
 			for _, ri := range e.prefixes[w[:l]] {
-				e.try(ri, toks, pos, &found)
+				e.try(ri, text, toks, pos, &found)
 			}
 		}
 		for _, ri := range e.anyFirst {
-			e.try(ri, toks, pos, &found)
+			e.try(ri, text, toks, pos, &found)
 		}
 	}
 	return found
 }
 
-func (e *Enricher) try(ri int, toks []tokens.Token, pos int, found *[len(post.Intents)]bool) {
+func (e *Enricher) try(ri int, text string, toks []tokens.Token, pos int, found *[len(post.Intents)]bool) {
 	r := &e.rules[ri]
 	if found[r.intent] || pos+len(r.words) > len(toks) {
 		return
@@ -248,11 +267,39 @@ func (e *Enricher) try(ri int, toks []tokens.Token, pos int, found *[len(post.In
 			return
 		}
 	}
-	if after := pos + len(r.words); after < len(toks) && r.notAfter[toks[after].Text] {
+	after := pos + len(r.words)
+	if after < len(toks) && r.notAfter[toks[after].Text] {
+		return
+	}
+	for a := after; r.notNear != nil && a < min(after+2, len(toks)); a++ {
+		if r.notNear[toks[a].Text] {
+			return
+		}
+	}
+	if r.noQ && questionAt(text, toks[after-1].ByteEnd) {
 		return
 	}
 	found[r.intent] = true
 }
+
+// questionAt reports whether the sentence around byte i of text ends with
+// a question mark: the first of . ! ? ¿ or a newline at or after i is ?.
+func questionAt(text string, i int) bool {
+	for ; i < len(text); i++ {
+		switch text[i] {
+		case '?':
+			return true
+		case '.', '!', '\n':
+			return false
+		}
+	}
+	return false
+}
+
+// orNotAlternative are words after "or" that do not offer an alternative
+// ("a day or two?", "or something?", "or not?").
+var orNotAlternative = map[string]bool{"not": true, "something": true, "anything": true, "so": true, "two": true,
+	"three": true, "more": true, "less": true, "what": true, "is": true, "am": true, "are": true, "was": true, "just": true, "whatever": true}
 
 func intentIndex(name string) int {
 	for i, n := range post.Intents {

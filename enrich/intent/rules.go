@@ -17,6 +17,12 @@ type rule struct {
 	// of these.
 	notBefore []string
 	notAfter  []string
+	// notNear blocks the rule when one of the two words after the match
+	// is one of these ("cancelled our flight" is not churn).
+	notNear []string
+	// noQ blocks the rule when the sentence of the match ends with a
+	// question mark ("is the upgrade worth it?" recommends nothing).
+	noQ bool
 }
 
 // negators are the words that block guarded rules.
@@ -46,7 +52,7 @@ var rules = []rule{
 	{intent: purchase, words: "thinking about getting"},
 	{intent: purchase, words: "thinking of getting"},
 	{intent: purchase, words: "saving up for"},
-	{intent: purchase, words: "upgrading to"},
+	{intent: purchase, words: "upgrading to", notBefore: []string{"worth"}},
 	{intent: purchase, words: "take my money"},
 	{intent: purchase, words: "to my cart"},
 	{intent: purchase, words: "to get my hands on"},
@@ -62,7 +68,8 @@ var rules = []rule{
 	{intent: purchase, words: "gekauft"},
 
 	// churn: leaving, cancelling, switching away.
-	{intent: churn, words: "cancel*", guard: true, notBefore: []string{"got", "was", "were", "been", "is", "be", "flight", "noise"}, notAfter: []string{"culture"}},
+	{intent: churn, words: "cancel*", guard: true, notBefore: []string{"got", "was", "were", "been", "is", "be", "flight", "noise"}, notAfter: []string{"culture"},
+		notNear: []string{"flight", "flights", "train", "trip", "booking", "reservation", "event", "show", "concert", "route", "routes"}},
 	{intent: churn, words: "cancelar"},
 	{intent: churn, words: "kündigen"},
 	{intent: churn, words: "résilier"},
@@ -195,7 +202,7 @@ var rules = []rule{
 	{intent: recommendation, words: "go with"},
 	{intent: recommendation, words: "check out"},
 	{intent: recommendation, words: "worth every penny"},
-	{intent: recommendation, words: "worth it", notBefore: []string{"it", "is"}},
+	{intent: recommendation, words: "worth it", notBefore: []string{"it", "is"}, noQ: true},
 	{intent: recommendation, words: "10 10"},
 	{intent: recommendation, words: "would fly again"},
 	{intent: recommendation, words: "would buy again"},
@@ -212,7 +219,9 @@ var rules = []rule{
 	{intent: recommendation, words: "anything but", notAfter: []string{"trouble"}},
 
 	// comparison.
-	{intent: comparison, words: "than", notBefore: []string{"other", "rather"}},
+	{intent: comparison, words: "than", notBefore: []string{"other", "rather", "more", "less", "fewer"}},
+	{intent: comparison, words: "more than", notAfter: quantityWords},
+	{intent: comparison, words: "less than", notAfter: quantityWords},
 	{intent: comparison, words: "vs"},
 	{intent: comparison, words: "versus"},
 	{intent: comparison, words: "compared"},
@@ -275,9 +284,9 @@ var rules = []rule{
 	{intent: purchase, words: "get one soon"},
 
 	// churn: general vocabulary (second pass).
-	{intent: churn, words: "closing my"},
-	{intent: churn, words: "close my"},
-	{intent: churn, words: "closed my"},
+	{intent: churn, words: "closing my", notAfter: ticketWords},
+	{intent: churn, words: "close my", notAfter: ticketWords},
+	{intent: churn, words: "closed my", notAfter: ticketWords},
 	{intent: churn, words: "ending my"},
 	{intent: churn, words: "ported"},
 	{intent: churn, words: "switching", guard: true},
@@ -299,7 +308,7 @@ var rules = []rule{
 
 	// recommendation: general vocabulary (second pass).
 	{intent: recommendation, words: "missing out"},
-	{intent: recommendation, words: "suggest", guard: true},
+	{intent: recommendation, words: "suggest", guard: true, notBefore: []string{"you"}, noQ: true},
 	{intent: recommendation, words: "won t regret"},
 	{intent: recommendation, words: "needs the"},
 	{intent: recommendation, words: "needs to try"},
@@ -365,16 +374,169 @@ var rules = []rule{
 	{intent: recommendation, words: "i d pick"},
 	{intent: recommendation, words: "grab the"},
 	{intent: recommendation, words: "stay away"},
-	{intent: recommendation, words: "worth it", notBefore: []string{"it", "is"}},
+	{intent: recommendation, words: "worth it", notBefore: []string{"it", "is"}, noQ: true},
 	{intent: comparison, words: "higher than"},
+
+	// Fourth pass (after fresh4.jsonl; fresh5.jsonl never tuned on):
+	// general vocabulary for the weak spots — complaints stated as facts
+	// (things that won't / can't / still haven't, recurring failures,
+	// being locked out, nobody helping, broken promises, sarcasm) and
+	// recommendations without recommend-words.
+	{intent: complaint, words: "won t", notAfter: []string{"regret", "be", "lie", "disappoint", "forget", "hurt", "find", "believe", "renew"}},
+	{intent: complaint, words: "can t", notAfter: []string{"wait", "recommend", "go", "beat", "complain", "stop", "believe", "say", "live", "imagine", "praise", "enough", "thank", "decide", "choose", "be", "get", "fault", "miss", "tell", "remember", "afford", "resist"}},
+	{intent: complaint, words: "doesn t", notAfter: []string{"disappoint", "hurt", "matter", "mind", "get", "need", "miss", "compare", "come", "cost", "have", "charge"}},
+	{intent: complaint, words: "didn t work"},
+	{intent: complaint, words: "didn t get"},
+	{intent: complaint, words: "didn t arrive"},
+	{intent: complaint, words: "didn t show"},
+	{intent: complaint, words: "still hasn t"},
+	{intent: complaint, words: "still haven t"},
+	{intent: complaint, words: "still didn t"},
+	{intent: complaint, words: "still doesn t"},
+	{intent: complaint, words: "still can t"},
+	{intent: complaint, words: "still won t"},
+	{intent: complaint, words: "hasn t refunded"},
+	{intent: complaint, words: "never work*"},
+	{intent: complaint, words: "never answer*"},
+	{intent: complaint, words: "never got"},
+	{intent: complaint, words: "never received"},
+	{intent: complaint, words: "never respond*"},
+	{intent: complaint, words: "never replied"},
+	{intent: complaint, words: "every single time"},
+	{intent: complaint, words: "every time i try"},
+	{intent: complaint, words: "second time"},
+	{intent: complaint, words: "third time"},
+	{intent: complaint, words: "fourth time"},
+	{intent: complaint, words: "three times"},
+	{intent: complaint, words: "multiple times"},
+	{intent: complaint, words: "down again"},
+	{intent: complaint, words: "went down", notBefore: []string{"price", "prices", "fees", "bill"}},
+	{intent: complaint, words: "is down", guard: true, notBefore: []string{"price", "prices"}},
+	{intent: complaint, words: "was down", guard: true, notBefore: []string{"price", "prices"}},
+	{intent: complaint, words: "nobody", notAfter: []string{"beats", "does", "makes", "compares", "else"}},
+	{intent: complaint, words: "no one", notAfter: []string{"beats", "does", "makes", "compares", "else"}},
+	{intent: complaint, words: "with no", notAfter: []string{"fees", "fee", "extra", "problems", "problem", "issues", "issue", "hassle", "complaints", "lag", "ads", "regrets", "sugar", "fuss"}},
+	{intent: complaint, words: "no explanation"},
+	{intent: complaint, words: "no warning"},
+	{intent: complaint, words: "no signal"},
+	{intent: complaint, words: "no service"},
+	{intent: complaint, words: "no answer"},
+	{intent: complaint, words: "no reply"},
+	{intent: complaint, words: "no announcement*"},
+	{intent: complaint, words: "hours notice"},
+	{intent: complaint, words: "short notice"},
+	{intent: complaint, words: "without fixing"},
+	{intent: complaint, words: "without telling"},
+	{intent: complaint, words: "without notice"},
+	{intent: complaint, words: "without any"},
+	{intent: complaint, words: "promised", notBefore: []string{"as"}},
+	{intent: complaint, words: "stuck", guard: true},
+	{intent: complaint, words: "unusable"},
+	{intent: complaint, words: "disconnect*"},
+	{intent: complaint, words: "keep *ing", notBefore: []string{"i", "we", "you", "they"}},
+	{intent: complaint, words: "me out", notBefore: []string{"help", "helped", "helping", "hear", "check", "figure", "sort", "sorted", "take", "bail", "bailed", "freaked", "freaks"}},
+	{intent: complaint, words: "locked out"},
+	{intent: complaint, words: "rejected"},
+	{intent: complaint, words: "declined my"},
+	{intent: complaint, words: "blocked my"},
+	{intent: complaint, words: "froze my"},
+	{intent: complaint, words: "lost our"},
+	{intent: complaint, words: "chaos"},
+	{intent: complaint, words: "chaotic"},
+	{intent: complaint, words: "so loud"},
+	{intent: complaint, words: "too loud"},
+	{intent: complaint, words: "muddy"},
+	{intent: complaint, words: "not worth"},
+	{intent: complaint, words: "isn t worth"},
+	{intent: complaint, words: "wasn t worth"},
+	{intent: complaint, words: "oh great"},
+	{intent: complaint, words: "just great"},
+	{intent: complaint, words: "great another"},
+	{intent: complaint, words: "thanks a lot"},
+	{intent: complaint, words: "love paying"},
+	{intent: complaint, words: "love waiting"},
+	{intent: complaint, words: "love spending"},
+	{intent: complaint, words: "love being"},
+	{intent: complaint, words: "avoid", guard: true, notBefore: []string{"to", "help", "helps", "helped"}, noQ: true},
+	{intent: complaint, words: "skip the", guard: true, notAfter: []string{"line", "queue", "lines", "queues", "wait", "ads"}},
+	{intent: complaint, words: "steer clear"},
+	{intent: complaint, words: "torture"},
+
+	{intent: recommendation, words: "avoid", guard: true, notBefore: []string{"to", "help", "helps", "helped"}, noQ: true},
+	{intent: recommendation, words: "skip the", guard: true, notAfter: []string{"line", "queue", "lines", "queues", "wait", "ads"}, noQ: true},
+	{intent: recommendation, words: "steer clear"},
+	{intent: recommendation, words: "need to try", noQ: true},
+	{intent: recommendation, words: "have to try", noQ: true},
+	{intent: recommendation, words: "gotta try", noQ: true},
+	{intent: recommendation, words: "got to try", noQ: true},
+	{intent: recommendation, words: "you should get", noQ: true},
+	{intent: recommendation, words: "should get one", noQ: true},
+	{intent: recommendation, words: "get them", noQ: true, guard: true},
+	{intent: recommendation, words: "can t go wrong"},
+	{intent: recommendation, words: "go for it"},
+	{intent: recommendation, words: "do yourself a favour"},
+	{intent: recommendation, words: "tell everyone"},
+	{intent: recommendation, words: "tell your friends"},
+	{intent: recommendation, words: "a must", notAfter: []string{"for"}},
+	{intent: recommendation, words: "must buy"},
+	{intent: recommendation, words: "best _ i ve", noQ: true},
+	{intent: recommendation, words: "best _ _ i ve", noQ: true},
+	{intent: recommendation, words: "best _ i ever", noQ: true},
+	{intent: recommendation, words: "pays for itself"},
+	{intent: recommendation, words: "a steal"},
+	{intent: recommendation, words: "worth upgrading", guard: true, noQ: true},
+	{intent: recommendation, words: "worth getting", guard: true, noQ: true},
+	{intent: recommendation, words: "worth buying", guard: true, noQ: true},
+	{intent: recommendation, words: "worth every", guard: true},
+	{intent: recommendation, words: "worth the", guard: true, noQ: true, notAfter: []string{"wait", "hype"}},
+	{intent: recommendation, words: "thank me later"},
+
+	{intent: purchase, words: "got my hands on"},
+	{intent: purchase, words: "upgraded to"},
+	{intent: purchase, words: "signed up for", guard: true},
+	{intent: purchase, words: "subscribed to", guard: true},
+	{intent: purchase, words: "opened an account"},
+	{intent: purchase, words: "opened a _ account"},
+	{intent: purchase, words: "opened a _ _ account"},
+	{intent: purchase, words: "splurged"},
+	{intent: purchase, words: "just got", notAfter: []string{"home", "back", "off", "out", "up", "here", "charged", "billed", "worse", "better"}},
+	{intent: purchase, words: "finally got", notAfter: []string{"home", "back", "through", "a", "an", "my", "around"}},
+	{intent: purchase, words: "planning to get"},
+	{intent: purchase, words: "want to get", guard: true},
+
+	{intent: comparison, words: "similar to"},
+	{intent: comparison, words: "same as"},
+	{intent: comparison, words: "compared to"},
+	{intent: comparison, words: "compare*"},
 }
+
+// ticketWords are objects of "closed my" that are not accounts.
+var ticketWords = []string{"ticket", "case", "complaint", "claim", "issue", "request", "eyes", "laptop", "app", "tab", "tabs"}
+
+// quantityWords after "more/less than" make it a quantity, not a
+// comparison ("for more than five minutes").
+var quantityWords = []string{"a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+	"twenty", "fifty", "hundred", "half", "once", "twice", "double", "enough", "ever", "expected", "usual", "happy", "i", "we", "you"}
 
 // questionStarts are first words that make a post a question even without
 // a question mark.
 var questionStarts = map[string]bool{
 	"how": true, "what": true, "where": true, "when": true, "why": true,
 	"which": true, "who": true, "wondering": true, "anyone": true, "help": true,
+	// auxiliaries that start a question without a question mark (fourth
+	// pass): "Is it normal for...", "Does anyone...", "Any idea why..."; not
+	// "can" before "t" ("Can't go wrong").
+	"is": true, "are": true, "does": true, "did": true, "should": true, "could": true, "can": true,
+	"any": true, "anybody": true,
 }
+
+// imperativeStarts are first words that make a post (without a question
+// mark) a recommendation: "Try the...", "Grab one...", "Skip the...".
+var imperativeStarts = map[string]bool{"try": true, "grab": true, "get": true, "avoid": true, "skip": true}
+
+// notAfterStart are second words that undo a question or imperative
+// start ("Can't", "Is it just me", "Get well").
+var notAfterStart = map[string]bool{"t": true, "well": true, "over": true, "ready": true, "back": true, "home": true}
 
 // exclamative second words turn a question start into an exclamation
 // ("What a scam").
