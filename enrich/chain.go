@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/undertone/undertone/enrich/internal/tokens"
 	"github.com/undertone/undertone/post"
 )
 
@@ -119,6 +120,11 @@ func (c *Chain) Enrich(ctx context.Context, batch []post.Enriched) error {
 	if len(batch) == 0 {
 		return ctx.Err()
 	}
+	// Word tokens are computed once per post and shared by the enrichers
+	// that use them (entity, topic, intent).
+	sh := sharedTokens.Get().(*tokens.Shared)
+	defer sharedTokens.Put(sh)
+	ctx = tokens.WithShared(ctx, sh, len(batch))
 	for i := range c.stages {
 		s := &c.stages[i]
 		if err := ctx.Err(); err != nil {
@@ -152,6 +158,8 @@ func (c *Chain) Enrich(ctx context.Context, batch []post.Enriched) error {
 	}
 	return nil
 }
+
+var sharedTokens = sync.Pool{New: func() any { return new(tokens.Shared) }}
 
 // snapshots holds shallow copies of batches so a panicking enricher's
 // partial work can be undone before the per-post retry.

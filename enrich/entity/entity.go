@@ -144,7 +144,8 @@ func (e *Enricher) Version() string {
 type scratch struct {
 	gm   []gmatch
 	fm   []gmatch
-	toks []tokens.Token
+	toks []tokens.Token // own buffer
+	view []tokens.Token // this post's tokens (shared or toks); read only
 }
 
 // Enrich implements enrich.Enricher: it appends the post's entities, sorted
@@ -157,20 +158,22 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 			return err
 		}
 		p := &batch[i]
-		p.Entities = e.find(ctx, s, p.Text, p.Lang, p.Entities)
+		p.Entities = e.find(ctx, s, i, p.Text, p.Lang, p.Entities)
 	}
 	return nil
 }
 
 // find appends the entities of text to dst.
-func (e *Enricher) find(ctx context.Context, s *scratch, text, lang string, dst []post.Entity) []post.Entity {
+// i is the post's index in the batch (for the chain's shared tokens; -1:
+// none).
+func (e *Enricher) find(ctx context.Context, s *scratch, i int, text, lang string, dst []post.Entity) []post.Entity {
 	s.gm = e.gaz.find(s.gm[:0], text)
-	s.toks = s.toks[:0]
+	s.view = nil
 	if e.fz != nil || e.model != nil {
-		s.toks = tokens.Append(s.toks, text)
+		s.view = tokens.Of(ctx, i, text, &s.toks)
 	}
 	if e.fz != nil {
-		s.fm = e.fuzzy(s.fm[:0], s.gm, text, s.toks)
+		s.fm = e.fuzzy(s.fm[:0], s.gm, text, s.view)
 		if len(s.fm) > 0 {
 			s.gm = mergeFuzzy(s.gm, s.fm)
 		}

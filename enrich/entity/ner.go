@@ -57,7 +57,7 @@ func allUpper(s string) bool {
 // counts when the next word is capitalized too, as in "New York"). It
 // returns entities overlapping those words, sorted, outside gazetteer hits.
 func (e *Enricher) ner(ctx context.Context, s *scratch, text string) []nerSpan {
-	toks := s.toks
+	toks := s.view
 	covered := func(t tokens.Token) bool { return overlapsGaz(s.gm, t.ByteStart, t.ByteEnd) }
 	sentenceStart := func(i int) bool {
 		if i == 0 {

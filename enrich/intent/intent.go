@@ -184,8 +184,8 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 			}
 		}
 		p := &batch[i]
-		*buf = tokens.Append((*buf)[:0], p.Text)
-		found := e.classify(p.Text, *buf)
+		toks := tokens.Of(ctx, i, p.Text, buf)
+		found := e.classify(p.Text, toks)
 		for k, ok := range found {
 			if ok && e.enabled[k] {
 				p.Intents = append(p.Intents, post.Intents[k])

@@ -1,6 +1,7 @@
 package topic
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
@@ -221,8 +222,9 @@ type tokSpan struct{ lo, hi int32 }
 
 // state is the per-text scratch space, pooled.
 type state struct {
-	toks    []tokens.Token
-	head    []int32 // term id → first occurrence index, -1 if none
+	toks    []tokens.Token // own buffer
+	view    []tokens.Token // this call's tokens (toks or shared); read only
+	head    []int32        // term id → first occurrence index, -1 if none
 	tail    []int32
 	occPos  []int32 // occurrence → token position
 	occNext []int32 // occurrence → next occurrence of the same term, -1
@@ -256,11 +258,22 @@ func (s *state) reset() {
 	s.occNext = s.occNext[:0]
 	s.cands = s.cands[:0]
 	s.toks = s.toks[:0]
+	s.view = nil
 }
 
 // Match returns the topics whose query matches a post with this text,
 // source and language, in definition order. It is safe for concurrent use.
 func (m *Matcher) Match(text, source, lang string) []Hit {
+	return m.match(context.Background(), -1, text, source, lang)
+}
+
+// MatchPost is Match for post i of the batch of a chain call: it uses the
+// chain's shared tokens in ctx when there are some.
+func (m *Matcher) MatchPost(ctx context.Context, i int, text, source, lang string) []Hit {
+	return m.match(ctx, i, text, source, lang)
+}
+
+func (m *Matcher) match(ctx context.Context, i int, text, source, lang string) []Hit {
 	s := m.pool.Get().(*state)
 	defer func() {
 		s.reset()
@@ -269,14 +282,14 @@ func (m *Matcher) Match(text, source, lang string) []Hit {
 		}
 		m.pool.Put(s)
 	}()
-	s.toks = tokens.Append(s.toks[:0], text)
+	s.view = tokens.Of(ctx, i, text, &s.toks)
 	s.epoch++
 	if s.epoch == 0 { // wrapped: clear
 		clear(s.seen)
 		s.epoch = 1
 	}
 	s.source, s.lang = strings.ToLower(source), strings.ToLower(lang)
-	for pos, t := range s.toks {
+	for pos, t := range s.view {
 		if id, ok := m.exact[t.Text]; ok {
 			s.add(id, pos)
 			m.queue(s, id)
@@ -308,7 +321,7 @@ func (m *Matcher) Match(text, source, lang string) []Hit {
 		if !m.eval(m.topics[ti].root, s, &spans) {
 			continue
 		}
-		hits = append(hits, Hit{ID: m.topics[ti].id, Spans: toRunes(spans, s.toks)})
+		hits = append(hits, Hit{ID: m.topics[ti].id, Spans: toRunes(spans, s.view)})
 	}
 	return hits
 }
@@ -352,12 +365,12 @@ func (m *Matcher) eval(n cnode, s *state, out *[]tokSpan) bool {
 		before := len(*out)
 		for o := s.head[n.first]; o >= 0; o = s.occNext[o] {
 			p := int(s.occPos[o])
-			if p+len(n.words) > len(s.toks) {
+			if p+len(n.words) > len(s.view) {
 				continue
 			}
 			ok := true
 			for k := 1; k < len(n.words); k++ {
-				if !n.words[k].match(s.toks[p+k].Text) {
+				if !n.words[k].match(s.view[p+k].Text) {
 					ok = false
 					break
 				}

@@ -89,7 +89,7 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 			}
 		}
 		p := &batch[i]
-		hits := e.m.Match(p.Text, p.Source, p.Lang)
+		hits := e.m.MatchPost(ctx, i, p.Text, p.Source, p.Lang)
 		if e.cfg.MaxTopics > 0 && len(hits) > e.cfg.MaxTopics {
 			hits = hits[:e.cfg.MaxTopics]
 		}

@@ -4,9 +4,12 @@
 package tokens
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Token is one word: a maximal run of letters, digits and combining marks.
@@ -74,3 +77,65 @@ func finish(text string, t Token, byteEnd, runeEnd int, needLower bool) Token {
 
 // Split tokenizes text into a new slice.
 func Split(text string) []Token { return Append(nil, text) }
+
+// Shared is the tokens of the posts of one chain call, computed at most
+// once per post and shared by the enrichers that tokenize the same text
+// (entity, topic and intent): the chain puts a Shared in the context it
+// passes to every enricher (WithShared), and an enricher asks it with
+// Of. It is not safe for concurrent use: an enricher that spreads a batch
+// over goroutines must not share one Shared between them.
+type Shared struct {
+	texts []string
+	spans [][2]int32 // [start, end) in buf; start < 0: not computed
+	buf   []Token
+}
+
+type sharedKey struct{}
+
+// WithShared returns ctx carrying s, reset for a batch of n posts.
+func WithShared(ctx context.Context, s *Shared, n int) context.Context {
+	s.Reset(n)
+	return context.WithValue(ctx, sharedKey{}, s)
+}
+
+// Reset empties s for a batch of n posts.
+func (s *Shared) Reset(n int) {
+	clear(s.texts)
+	s.texts = slices.Grow(s.texts[:0], n)[:n]
+	s.spans = slices.Grow(s.spans[:0], n)[:n]
+	for i := range s.spans {
+		s.spans[i] = [2]int32{-1, -1}
+	}
+	if cap(s.buf) > 1<<20 {
+		s.buf = nil // do not keep a huge post's tokens forever
+	}
+	s.buf = s.buf[:0]
+}
+
+// Of returns the tokens of text, the text of post i of the batch the chain
+// is running: from the Shared in ctx when it has (or can compute and keep)
+// them, else appended to (*dst)[:0] (and *dst is set to the result, so the
+// caller's buffer grows once). The returned slice must not be modified;
+// it is valid until the chain call returns. Post i is identified by its
+// text, so a sub-batch (a chain retrying one post) falls back to dst.
+func Of(ctx context.Context, i int, text string, dst *[]Token) []Token {
+	s, _ := ctx.Value(sharedKey{}).(*Shared)
+	if s == nil || i < 0 || i >= len(s.spans) || s.spans[i][0] >= 0 && !sameString(s.texts[i], text) {
+		*dst = Append((*dst)[:0], text)
+		return *dst
+	}
+	if sp := s.spans[i]; sp[0] >= 0 {
+		return s.buf[sp[0]:sp[1]:sp[1]]
+	}
+	start := len(s.buf)
+	s.buf = Append(s.buf, text)
+	s.texts[i] = text
+	s.spans[i] = [2]int32{int32(start), int32(len(s.buf))}
+	return s.buf[start:len(s.buf):len(s.buf)]
+}
+
+// sameString reports whether a and b are the same string value in memory
+// (the same post's text), not merely equal.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
+}

@@ -1,0 +1,63 @@
+package tokens
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestSplit(t *testing.T) {
+	got := Split("Acme's #AcmePhone, ÉTÉ café")
+	var words []string
+	for _, tk := range got {
+		words = append(words, tk.Text)
+	}
+	if want := []string{"acme", "s", "acmephone", "été", "café"}; !slices.Equal(words, want) {
+		t.Fatalf("Split = %q, want %q", words, want)
+	}
+}
+
+func TestShared(t *testing.T) {
+	texts := []string{"Hello World", "", "second post here", strings.Repeat("x ", 100)}
+	var sh Shared
+	ctx := WithShared(context.Background(), &sh, len(texts))
+	var own []Token
+	for round := range 2 {
+		for i, text := range texts {
+			got := Of(ctx, i, text, &own)
+			if want := Split(text); !slices.Equal(got, want) {
+				t.Fatalf("round %d post %d: %v, want %v", round, i, got, want)
+			}
+		}
+	}
+	if len(own) != 0 {
+		t.Fatalf("the caller's buffer was used although the batch was shared: %v", own)
+	}
+	// Cached slices are capped so an append cannot overwrite a neighbour.
+	first := Of(ctx, 0, texts[0], &own)
+	_ = append(first, Token{Text: "x"})
+	if got := Of(ctx, 2, texts[2], &own); got[0].Text != "second" {
+		t.Fatalf("neighbour overwritten: %v", got)
+	}
+	// Another string at index 0 (a sub-batch retry): computed into own.
+	other := strings.Clone("Other text")
+	if got := Of(ctx, 0, other, &own); len(got) != 2 || got[0].Text != "other" || len(own) != 2 {
+		t.Fatalf("fallback: %v (own %v)", got, own)
+	}
+	// An equal but distinct string is not trusted either.
+	if got := Of(ctx, 0, strings.Clone(texts[0]), &own); len(got) != 2 || got[1].Text != "world" {
+		t.Fatalf("clone: %v", got)
+	}
+	// Out of range or no Shared in ctx: computed into own.
+	if got := Of(ctx, 99, "a b", &own); len(got) != 2 {
+		t.Fatalf("out of range: %v", got)
+	}
+	if got := Of(context.Background(), 0, "a b c", &own); len(got) != 3 {
+		t.Fatalf("no shared: %v", got)
+	}
+	sh.Reset(1)
+	if len(sh.spans) != 1 || sh.spans[0][0] >= 0 || len(sh.buf) != 0 {
+		t.Fatalf("Reset left %v %d", sh.spans, len(sh.buf))
+	}
+}
