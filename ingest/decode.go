@@ -19,6 +19,7 @@ const maxDepth = 512
 
 type decoder struct {
 	s   []byte
+	src string // s as one string: unescaped values are substrings of it (one allocation per record, not per field)
 	i   int
 	err *RejectError // first non-syntax problem
 }
@@ -47,7 +48,7 @@ func (d *decoder) ws() {
 // decodeObject parses s (valid UTF-8, trimmed, starting with '{') into p.
 func decodeObject(s []byte) (post.Post, *RejectError) {
 	var p post.Post
-	d := &decoder{s: s}
+	d := &decoder{s: s, src: string(s)}
 	if serr := d.object(&p); serr != nil {
 		return post.Post{}, reject(ReasonMalformedJSON, "", serr.detail)
 	}
@@ -445,6 +446,9 @@ func (d *decoder) str() (string, *syntaxError) {
 		c := d.s[i]
 		if c == '"' {
 			d.i = i + 1
+			if d.src != "" {
+				return d.src[start:i], nil
+			}
 			return string(d.s[start:i]), nil
 		}
 		if c == '\\' {

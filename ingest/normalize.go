@@ -16,10 +16,18 @@ import (
 // The zero-width joiner (U+200D) is kept: emoji sequences need it. s must
 // be valid UTF-8. It does not allocate when s is already normal.
 func NormalizeText(s string) string {
-	s = norm.NFC.String(s)
-	if isNormalASCII(s) {
+	if isNormalASCII(s) { // ASCII is already NFC
 		return s
 	}
+	s = norm.NFC.String(s)
+	if isNormalLine(s) {
+		return s
+	}
+	return normalizeSlow(s)
+}
+
+// normalizeSlow is NormalizeText after NFC, without the fast paths.
+func normalizeSlow(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	pendingSpace := false
@@ -102,6 +110,30 @@ func isNormalASCII(s string) bool {
 			prevSpace = true
 		} else {
 			prevSpace = false
+		}
+	}
+	return true
+}
+
+// isNormalLine reports whether s (in NFC) is one line that NormalizeText
+// would return unchanged: no line breaks, no dropped characters, no white
+// space but single inner ASCII spaces.
+func isNormalLine(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return s == ""
+	}
+	prevSpace := false
+	for _, r := range s {
+		if r == ' ' {
+			if prevSpace {
+				return false
+			}
+			prevSpace = true
+			continue
+		}
+		prevSpace = false
+		if r < 0x20 || r == 0x7F || r >= utf8.RuneSelf && (r == utf8.RuneError || unicode.IsSpace(r) || isDropped(r) || r == '\u2028' || r == '\u2029' || r == '\u0085') {
+			return false
 		}
 	}
 	return true

@@ -120,8 +120,8 @@ func NewPreparer(cfg PreparerConfig) (*Preparer, error) {
 	} else {
 		p.postIDKey = derive(cfg.PseudonymKey, postIDKeyLabel)
 	}
-	p.authorPool.New = func() any { return hmac.New(sha256.New, p.authorKey) }
-	p.postIDPool.New = func() any { return hmac.New(sha256.New, p.postIDKey) }
+	p.authorPool.New = func() any { return &keyedMAC{h: hmac.New(sha256.New, p.authorKey)} }
+	p.postIDPool.New = func() any { return &keyedMAC{h: hmac.New(sha256.New, p.postIDKey)} }
 	return p, nil
 }
 
@@ -327,16 +327,28 @@ func (p *Preparer) Pseudonym(source, author string) string {
 	return p.keyed(&p.authorPool, source, author)
 }
 
+// keyedMAC is a pooled HMAC with its scratch space, so keyed allocates
+// only the returned string.
+type keyedMAC struct {
+	h   hash.Hash
+	in  []byte
+	sum []byte
+	hex [32]byte
+}
+
 func (p *Preparer) keyed(pool *sync.Pool, a, b string) string {
-	m := pool.Get().(hash.Hash)
-	m.Reset()
-	var buf [512]byte
-	in := append(append(append(buf[:0], a...), 0), b...)
-	m.Write(in)
-	var sum [sha256.Size]byte
-	m.Sum(sum[:0])
+	m := pool.Get().(*keyedMAC)
+	m.h.Reset()
+	m.in = append(append(append(m.in[:0], a...), 0), b...)
+	m.h.Write(m.in)
+	m.sum = m.h.Sum(m.sum[:0])
+	hex.Encode(m.hex[:], m.sum[:16])
+	out := string(m.hex[:])
+	if cap(m.in) > 4096 {
+		m.in = nil // do not pool a huge id
+	}
 	pool.Put(m)
-	return hex.EncodeToString(sum[:16])
+	return out
 }
 
 // nameKeys are the meta keys whose values are personal names: they are

@@ -90,9 +90,12 @@ func Scrub(text string, names []string) (string, Counts) {
 		last   int
 	)
 	s := text
-	var nm *nameMatcher // nil without names: no allocation
+	var nm *nameMatcher             // nil without names
+	var foldBuf, exactBuf [4]string // the usual few names: no allocation
+	var nmv nameMatcher
 	if len(names) > 0 {
-		nm = newNameMatcher(names)
+		nmv.fold, nmv.exact = nameLists(names, foldBuf[:0], exactBuf[:0])
+		nm = &nmv
 	}
 	var tok token // the space-delimited token around i, scanned once
 	tok.end = -1
@@ -326,7 +329,13 @@ type nameMatcher struct {
 }
 
 func newNameMatcher(names []string) *nameMatcher {
-	m := &nameMatcher{}
+	fold, exact := nameLists(names, nil, nil)
+	return &nameMatcher{fold: fold, exact: exact}
+}
+
+// nameLists appends names to the fold and exact lists of a nameMatcher
+// (callers pass stack buffers so the usual few names do not allocate).
+func nameLists(names, fold, exact []string) ([]string, []string) {
 	for _, n := range names {
 		n = strings.TrimSpace(n)
 		if len(n) < 2 {
@@ -335,16 +344,16 @@ func newNameMatcher(names []string) *nameMatcher {
 		// A single capitalised word ("Mark") matches only with its case, so
 		// the verb "mark" survives; longer names and handles match in any case.
 		if strings.ContainsRune(n, ' ') || !startsUpper(n) {
-			m.fold = append(m.fold, n)
+			fold = append(fold, n)
 		}
 		for part := range strings.FieldsSeq(n) {
 			part = strings.Trim(part, ".,")
 			if len(part) >= 3 && startsUpper(part) {
-				m.exact = append(m.exact, part)
+				exact = append(exact, part)
 			}
 		}
 	}
-	return m
+	return fold, exact
 }
 
 // match returns the end of the longest name starting at i, or i.
