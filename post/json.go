@@ -146,46 +146,56 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// sortedEmotions and sortedEkman are the label sets in key order, so the
-// common full maps need no sorting.
-var (
-	sortedEmotions = sortedLabels(Emotions[:])
-	sortedEkman    = sortedLabels(Ekman[:])
-)
+// knownMaps are the label sets of the emotions and ekman maps in key
+// order with their keys already quoted, so the common full maps need no
+// sorting and no key escaping.
+var knownMaps = []labelSet{newLabelSet(Emotions[:]), newLabelSet(Ekman[:])}
 
-func sortedLabels(l []string) []string {
-	s := slices.Clone(l)
-	slices.Sort(s)
-	return s
+type labelSet struct {
+	keys   []string // sorted
+	quoted [][]byte // appendString(key) + ':'
 }
 
-// keysOf returns m's keys in order, using a precomputed label list when m
-// holds exactly those labels.
-func keysOf(m map[string]float64) []string {
-	for _, known := range [][]string{sortedEmotions, sortedEkman} {
-		if len(m) != len(known) {
-			continue
-		}
-		all := true
-		for _, k := range known {
-			if _, ok := m[k]; !ok {
-				all = false
-				break
-			}
-		}
-		if all {
-			return known
-		}
+func newLabelSet(l []string) labelSet {
+	ls := labelSet{keys: slices.Clone(l)}
+	slices.Sort(ls.keys)
+	for _, k := range ls.keys {
+		ls.quoted = append(ls.quoted, append(appendString(nil, k), ':'))
 	}
-	return sortedKeys(m)
+	return ls
 }
 
 func appendFloatMap(b []byte, m map[string]float64) []byte {
 	if m == nil {
 		return append(b, "null"...)
 	}
+	for _, ls := range knownMaps {
+		if len(m) != len(ls.keys) {
+			continue
+		}
+		// m holds exactly these labels iff every one is present.
+		start := len(b)
+		b = append(b, '{')
+		all := true
+		for i, k := range ls.keys {
+			v, ok := m[k]
+			if !ok {
+				all = false
+				break
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, ls.quoted[i]...)
+			b = appendFloat(b, v)
+		}
+		if all {
+			return append(b, '}')
+		}
+		b = b[:start]
+	}
 	b = append(b, '{')
-	for i, k := range keysOf(m) {
+	for i, k := range sortedKeys(m) {
 		if i > 0 {
 			b = append(b, ',')
 		}

@@ -46,6 +46,18 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			e.Emotions = map[string]float64{"fear": 1e21, "joy": 0.1, "neutral": 0, "anger": 1e-7, "love": 123456789.125, "grief": -0}
 			e.Ekman = map[string]float64{"fear": 0.5}
 		},
+		"full maps and a near miss": func(e *post.Enriched) {
+			e.Emotions = map[string]float64{}
+			for i, l := range post.Emotions {
+				e.Emotions[l] = float64(i) / 7
+			}
+			e.Ekman = map[string]float64{}
+			for i, l := range post.Ekman {
+				e.Ekman[l] = float64(i) / 10
+			}
+			delete(e.Ekman, post.Ekman[len(post.Ekman)-1]) // same size, one unknown key: the sorted path
+			e.Ekman["zzz"] = 1
+		},
 		"collections": func(e *post.Enriched) {
 			e.Entities = []post.Entity{{Text: "Acme", Canonical: "Acme", Type: "BRAND", Start: 1, End: 5}, {Text: "x"}}
 			e.Topics = []post.TopicHit{{ID: "a", Sentiment: 0.7, Themes: []string{"joys"}, Spans: []post.Span{{Start: 1, End: 2}}}, {ID: "b"}}
