@@ -35,7 +35,24 @@ const codeVersion = "2" // 2: topic clauses include the follow-up clauses that n
 //go:embed model.bin.gz
 var modelFile []byte
 
-const nl = len(post.Emotions)
+const (
+	nl = len(post.Emotions)
+	ne = len(post.Ekman)
+	// nOutHead is the number of outputs of a model with an Ekman head: the
+	// 28 labels, then the 7 Ekman groups.
+	nOutHead = nl + ne
+)
+
+// OutputNames are the outputs of a model with an Ekman head, in order: the
+// 28 GoEmotions labels, then "ekman:<group>" for each post.Ekman group.
+var OutputNames = func() [nOutHead]string {
+	var out [nOutHead]string
+	copy(out[:], post.Emotions[:])
+	for g, l := range post.Ekman {
+		out[nl+g] = "ekman:" + l
+	}
+	return out
+}()
 
 // Config configures the emotion enricher.
 type Config struct {
@@ -85,24 +102,35 @@ func decodeModel() (*linear.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emotion: load model: %w", err)
 	}
-	if m.Kind != "sigmoid" || m.NOut() != nl || m.Dense != textfeat.NumDense || len(m.Thresholds) != nl {
+	if m.Kind != "sigmoid" || (m.NOut() != nl && m.NOut() != nOutHead) || m.Dense != denseFor(m) || len(m.Thresholds) != m.NOut() {
 		return nil, fmt.Errorf("emotion: model %q does not match this build", m.Name)
 	}
 	for k, l := range m.Outputs {
-		if l != post.Emotions[k] {
-			return nil, fmt.Errorf("emotion: model output %d is %q, want %q", k, l, post.Emotions[k])
+		if want := OutputNames[k]; l != want {
+			return nil, fmt.Errorf("emotion: model output %d is %q, want %q", k, l, want)
 		}
 	}
 	return m, nil
+}
+
+// denseFor returns the number of dense features a model must have: the
+// rule features, plus the word vector when Params["embed"] is 1.
+func denseFor(m *linear.Model) int {
+	if m.Params["embed"] == 1 {
+		return textfeat.NumDense + textfeat.EmbedDim
+	}
+	return textfeat.NumDense
 }
 
 // Enricher tags emotions. It is safe for concurrent use.
 type Enricher struct {
 	cfg     Config
 	m       *linear.Model
-	thr     [nl]float64
+	thr     [nOutHead]float64
+	head    bool // the model has an Ekman head
 	char    int
 	charMin int
+	emb     *textfeat.Embeddings // word vectors, when the model uses them
 	pool    sync.Pool
 }
 
@@ -110,9 +138,9 @@ type scratch struct {
 	doc     textfeat.Doc
 	clauses []textfeat.Clause
 	idx     []int
-	dense   [textfeat.NumDense]float32
-	z       [nl]float32
-	p       [nl]float64
+	dense   [textfeat.NumDense + textfeat.EmbedDim]float32
+	z       [nOutHead]float32
+	p       [nOutHead]float64
 }
 
 // New loads the embedded model (tens of milliseconds) and returns an
@@ -126,11 +154,17 @@ func New(cfg Config, _ enrich.Settings) (*Enricher, error) {
 		return nil, err
 	}
 	e := &Enricher{cfg: cfg, m: m}
-	for k := range nl {
+	for k := range m.NOut() {
 		e.thr[k] = min(m.Thresholds[k]*cfg.ThresholdScale, 0.99)
 	}
+	e.head = m.NOut() == nOutHead
 	e.char = int(m.Params["char_ngrams"])
 	e.charMin = int(m.Params["char_min"])
+	if m.Params["embed"] == 1 {
+		if e.emb, err = textfeat.WordVectors(); err != nil {
+			return nil, fmt.Errorf("%s: %w", Name, err)
+		}
+	}
 	e.pool.New = func() any { return new(scratch) }
 	return e, nil
 }
@@ -174,7 +208,7 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 		if len(p.Ekman) == 0 {
 			p.Ekman = make(map[string]float64, len(post.Ekman))
 		}
-		ek := Ekman(s.p[:])
+		ek := e.ekman(&s.p)
 		for g, l := range post.Ekman {
 			p.Ekman[l] = round4(ek[g])
 		}
@@ -206,29 +240,99 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 // probs fills s.p with calibrated probabilities for tokens [a, b).
 func (e *Enricher) probs(s *scratch, a, b int) {
 	f := s.doc.FeaturesChar(a, b, e.m.Bits, e.charMin, e.char)
-	s.doc.Dense(a, b, s.dense[:])
-	e.m.Logits(f, s.dense[:], s.z[:])
-	for k := range nl {
+	s.doc.Dense(a, b, s.dense[:textfeat.NumDense])
+	if e.emb != nil {
+		s.doc.Embed(e.emb, a, b, s.dense[textfeat.NumDense:])
+	}
+	n := e.m.NOut()
+	e.m.Logits(f, s.dense[:e.m.Dense], s.z[:n])
+	for k := range n {
 		s.p[k] = e.m.Prob(k, s.z[k])
 	}
 }
 
-// decide returns the labels whose probability reaches their threshold as a
-// bit set; when none does, the label with the highest probability relative
-// to its threshold.
-func (e *Enricher) decide(p *[nl]float64) uint32 {
+// ekman returns the Ekman probabilities: the Ekman head's when the model
+// has one, else the noisy-or roll-up of the label probabilities.
+func (e *Enricher) ekman(p *[nOutHead]float64) [ne]float64 {
+	if e.head {
+		return [ne]float64(p[nl:])
+	}
+	return Ekman(p[:nl])
+}
+
+// decide returns emotion_labels as a bit set (see Decide).
+func (e *Enricher) decide(p *[nOutHead]float64) uint32 {
+	if e.head {
+		return Decide(p[:nl], e.thr[:nl], p[nl:], e.thr[nl:])
+	}
+	return Decide(p[:nl], e.thr[:nl], nil, nil)
+}
+
+// Decide returns the labels (bit k: post.Emotions[k]) for calibrated label
+// probabilities p and thresholds thr (28 each), and, when pe is not nil,
+// the Ekman head's group probabilities pe and thresholds thrE (7 each).
+//
+// Without a head: the labels whose probability reaches their threshold;
+// when none does, the label with the highest p/threshold.
+//
+// With a head, the Ekman groups the head decides (pe >= thrE, or the group
+// with the highest pe/thrE when none passes) decide which groups the labels
+// come from: a label passing its threshold is kept only if its group is
+// decided, and a decided group with no passing label gets its label with
+// the highest p/threshold. So the labels, mapped to Ekman groups, are
+// exactly the head's groups.
+func Decide(p, thr, pe, thrE []float64) uint32 {
 	var set uint32
-	best := 0
-	for k := range nl {
-		if p[k] >= e.thr[k] {
-			set |= 1 << k
+	if pe == nil {
+		best := 0
+		for k := range nl {
+			if p[k] >= thr[k] {
+				set |= 1 << k
+			}
+			if p[k]/thr[k] > p[best]/thr[best] {
+				best = k
+			}
 		}
-		if p[k]/e.thr[k] > p[best]/e.thr[best] {
-			best = k
+		if set == 0 {
+			set = 1 << best
+		}
+		return set
+	}
+	var groups uint8
+	bestG := 0
+	for g := range ne {
+		if pe[g] >= thrE[g] {
+			groups |= 1 << g
+		}
+		if pe[g]/thrE[g] > pe[bestG]/thrE[bestG] {
+			bestG = g
 		}
 	}
-	if set == 0 {
-		set = 1 << best
+	if groups == 0 {
+		groups = 1 << bestG
+	}
+	var best [ne]int
+	for g := range best {
+		best[g] = -1
+	}
+	var covered uint8
+	for k := range nl {
+		g := ekmanIndex[k]
+		if groups&(1<<g) == 0 {
+			continue
+		}
+		if p[k] >= thr[k] {
+			set |= 1 << k
+			covered |= 1 << g
+		}
+		if b := best[g]; b < 0 || p[k]/thr[k] > p[b]/thr[b] {
+			best[g] = k
+		}
+	}
+	for g := range ne {
+		if groups&(1<<g) != 0 && covered&(1<<g) == 0 {
+			set |= 1 << best[g]
+		}
 	}
 	return set
 }

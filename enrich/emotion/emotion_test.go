@@ -75,9 +75,44 @@ func TestContract(t *testing.T) {
 	if !slices.Contains(p.EmotionLabels, "gratitude") || !slices.Contains(p.Themes, post.ThemeJoys) {
 		t.Errorf("labels %v themes %v: want gratitude, joys", p.EmotionLabels, p.Themes)
 	}
-	// Ekman roll-up is a noisy-or of the group's labels.
-	if p.Ekman["joy"] < p.Emotions["gratitude"] {
-		t.Errorf("ekman joy %v < gratitude %v", p.Ekman["joy"], p.Emotions["gratitude"])
+	// The Ekman head puts this post in joy, and only there.
+	for g, v := range p.Ekman {
+		if g != "joy" && v >= p.Ekman["joy"] || p.Ekman["joy"] < 0.5 {
+			t.Errorf("ekman %v: want joy first and >= 0.5", p.Ekman)
+		}
+	}
+}
+
+func TestDecideFollowsEkmanHead(t *testing.T) {
+	thr := make([]float64, len(post.Emotions))
+	for k := range thr {
+		thr[k] = 0.5
+	}
+	thrE := []float64{0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5}
+	p := make([]float64, len(post.Emotions))
+	p[post.EmotionIndex("gratitude")] = 0.9 // joy group, passes
+	p[post.EmotionIndex("anger")] = 0.8     // anger group, passes, but the head says no anger
+	p[post.EmotionIndex("fear")] = 0.2      // fear group, below threshold, but the head says fear
+	p[post.EmotionIndex("nervousness")] = 0.1
+	pe := []float64{0.1, 0, 0.7, 0.9, 0, 0, 0} // anger disgust fear joy sadness surprise neutral
+	set := emotion.Decide(p, thr, pe, thrE)
+	var got []string
+	for k, l := range post.Emotions {
+		if set&(1<<k) != 0 {
+			got = append(got, l)
+		}
+	}
+	if want := []string{"fear", "gratitude"}; !slices.Equal(got, want) {
+		t.Errorf("labels %v, want %v", got, want)
+	}
+	// No group passes: the group with the highest p/threshold, and its best label.
+	pe = []float64{0.1, 0, 0.2, 0.3, 0, 0, 0}
+	if set := emotion.Decide(p, thr, pe, thrE); set != 1<<post.EmotionIndex("gratitude") {
+		t.Errorf("fallback labels %b", set)
+	}
+	// Without a head: labels passing their thresholds.
+	if set := emotion.Decide(p, thr, nil, nil); set != 1<<post.EmotionIndex("gratitude")|1<<post.EmotionIndex("anger") {
+		t.Errorf("no-head labels %b", set)
 	}
 }
 

@@ -28,9 +28,9 @@ func dataDir() string {
 // Floors: the dev metrics the committed model reached, minus a small
 // margin. A retrained or changed model must not fall below them.
 const (
-	floorGoEmotions = 0.44 // reached 0.462
-	floorEkman      = 0.55 // reached 0.577
-	floorTweetEval  = 0.74 // reached 0.771
+	floorGoEmotions = 0.46 // reached 0.470
+	floorEkman      = 0.58 // reached 0.592
+	floorTweetEval  = 0.74 // reached 0.757
 )
 
 func enrichTexts(t *testing.T, texts []string) []post.Enriched {

@@ -9,8 +9,8 @@ import (
 )
 
 // floorMacroRecall is the dev macro-averaged recall the committed model
-// reached (0.562) minus a small margin.
-const floorMacroRecall = 0.54
+// reached (0.567) minus a small margin.
+const floorMacroRecall = 0.555
 
 // TestQuality scores sentiment labels on the SemEval-2016 devtest split of
 // the shared data. It skips when the data is not there.

@@ -83,7 +83,11 @@ func decodeModel() (*linear.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sentiment: load model: %w", err)
 	}
-	if m.Kind != "softmax" || m.NOut() != 3 || m.Dense != textfeat.NumDense {
+	nd := textfeat.NumDense
+	if m.Params["embed"] == 1 {
+		nd += textfeat.EmbedDim
+	}
+	if m.Kind != "softmax" || m.NOut() != 3 || m.Dense != nd {
 		return nil, fmt.Errorf("sentiment: model %q does not match this build (kind %s, %d outputs, %d dense)", m.Name, m.Kind, m.NOut(), m.Dense)
 	}
 	return m, nil
@@ -97,6 +101,7 @@ type Enricher struct {
 	biasPos float64
 	char    int
 	charMin int
+	emb     *textfeat.Embeddings // word vectors, when the model uses them
 	pool    sync.Pool
 }
 
@@ -104,7 +109,7 @@ type scratch struct {
 	doc     textfeat.Doc
 	clauses []textfeat.Clause
 	idx     []int
-	dense   [textfeat.NumDense]float32
+	dense   [textfeat.NumDense + textfeat.EmbedDim]float32
 	z       [3]float32
 }
 
@@ -120,6 +125,11 @@ func New(cfg Config, _ enrich.Settings) (*Enricher, error) {
 	e := &Enricher{cfg: cfg, m: m, biasNeg: m.Params["bias_negative"], biasPos: m.Params["bias_positive"]}
 	e.char = int(m.Params["char_ngrams"])
 	e.charMin = int(m.Params["char_min"])
+	if m.Params["embed"] == 1 {
+		if e.emb, err = textfeat.WordVectors(); err != nil {
+			return nil, fmt.Errorf("%s: %w", Name, err)
+		}
+	}
 	e.pool.New = func() any { return new(scratch) }
 	return e, nil
 }
@@ -171,8 +181,11 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 // score scores tokens [a, b) of s.doc.
 func (e *Enricher) score(s *scratch, a, b int) post.Sentiment {
 	f := s.doc.FeaturesChar(a, b, e.m.Bits, e.charMin, e.char)
-	s.doc.Dense(a, b, s.dense[:])
-	e.m.Logits(f, s.dense[:], s.z[:])
+	s.doc.Dense(a, b, s.dense[:textfeat.NumDense])
+	if e.emb != nil {
+		s.doc.Embed(e.emb, a, b, s.dense[textfeat.NumDense:])
+	}
+	e.m.Logits(f, s.dense[:e.m.Dense], s.z[:])
 	// The tuned log-prior offsets shift the probabilities themselves, so
 	// the score and the label always agree in sign.
 	s.z[0] += float32(e.biasNeg)

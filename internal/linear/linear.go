@@ -53,10 +53,42 @@ type Meta struct {
 // Model is a quantized linear model.
 type Model struct {
 	Meta
-	w     []int8    // (1<<Bits) rows of len(Outputs)
-	scale []float32 // per output
-	dense []float32 // Dense rows of len(Outputs)
-	bias  []float32
+	// packed holds the int8 weights of each hashed feature, offset by 128
+	// to bytes and packed 8 to a word: (1<<Bits) rows of stride words,
+	// byte k%8 of word k/8 for output k. Logits adds 8 weights per word
+	// add (SWAR, 16-bit lanes).
+	packed []uint64
+	stride int
+	scale  []float32 // per output
+	dense  []float32 // Dense rows of len(Outputs)
+	bias   []float32
+}
+
+// pack builds m.packed from int8 weights w ((1<<Bits) rows of NOut).
+func (m *Model) pack(w []int8) {
+	n := len(m.Outputs)
+	m.stride = (n + 7) / 8
+	rows := len(w) / n
+	m.packed = make([]uint64, rows*m.stride)
+	for r := range rows {
+		for k, v := range w[r*n : r*n+n] {
+			m.packed[r*m.stride+k/8] |= uint64(uint8(int(v)+128)) << (8 * (k % 8))
+		}
+	}
+}
+
+// unpack returns the int8 weights ((1<<Bits) rows of NOut).
+func (m *Model) unpack() []int8 {
+	n := len(m.Outputs)
+	rows := len(m.packed) / m.stride
+	w := make([]int8, rows*n)
+	for r := range rows {
+		for k := range n {
+			b := uint8(m.packed[r*m.stride+k/8] >> (8 * (k % 8)))
+			w[r*n+k] = int8(int(b) - 128)
+		}
+	}
+	return w
 }
 
 // NOut returns the number of outputs.
@@ -68,13 +100,7 @@ func (m *Model) NOut() int { return len(m.Outputs) }
 func (m *Model) Logits(feats []uint32, dense []float32, out []float32) {
 	n := len(m.Outputs)
 	var acc [MaxOutputs]int32
-	mask := uint32(1)<<m.Bits - 1
-	for _, f := range feats {
-		row := m.w[int(f&mask)*n : int(f&mask)*n+n]
-		for k, v := range row {
-			acc[k] += int32(v)
-		}
-	}
+	m.sumRows(feats, &acc)
 	val := float32(0)
 	if len(feats) > 0 {
 		val = 1 / float32(math.Sqrt(float64(len(feats))))
@@ -90,6 +116,72 @@ func (m *Model) Logits(feats []uint32, dense []float32, out []float32) {
 		row := m.dense[j*n : j*n+n]
 		for k, v := range row {
 			out[k] += x * v
+		}
+	}
+}
+
+const lanes = 0x00FF00FF00FF00FF
+
+// sumRows adds the int8 weight rows of feats into acc. Each packed word
+// holds 8 biased weights (byte = weight+128); even and odd bytes are
+// summed in 16-bit lanes of two accumulators, flushed every 256 rows
+// (256*255 < 1<<16), and the bias is subtracted at the end.
+func (m *Model) sumRows(feats []uint32, acc *[MaxOutputs]int32) {
+	st := m.stride
+	mask := uint32(1)<<m.Bits - 1
+	var even, odd [MaxOutputs / 8]uint64
+	flush := func() {
+		for j := range st {
+			e, o := even[j], odd[j]
+			for l := range 4 {
+				acc[j*8+2*l] += int32(uint16(e >> (16 * l)))
+				acc[j*8+2*l+1] += int32(uint16(o >> (16 * l)))
+			}
+			even[j], odd[j] = 0, 0
+		}
+	}
+	for len(feats) > 0 {
+		chunk := feats[:min(len(feats), 256)]
+		feats = feats[len(chunk):]
+		switch st {
+		case 1:
+			var e, o uint64
+			for _, f := range chunk {
+				x := m.packed[int(f&mask)]
+				e += x & lanes
+				o += (x >> 8) & lanes
+			}
+			even[0], odd[0] = e, o
+		case 5:
+			var e0, e1, e2, e3, e4, o0, o1, o2, o3, o4 uint64
+			for _, f := range chunk {
+				i := int(f&mask) * 5
+				r := m.packed[i : i+5 : i+5]
+				e0 += r[0] & lanes
+				o0 += (r[0] >> 8) & lanes
+				e1 += r[1] & lanes
+				o1 += (r[1] >> 8) & lanes
+				e2 += r[2] & lanes
+				o2 += (r[2] >> 8) & lanes
+				e3 += r[3] & lanes
+				o3 += (r[3] >> 8) & lanes
+				e4 += r[4] & lanes
+				o4 += (r[4] >> 8) & lanes
+			}
+			even[0], even[1], even[2], even[3], even[4] = e0, e1, e2, e3, e4
+			odd[0], odd[1], odd[2], odd[3], odd[4] = o0, o1, o2, o3, o4
+		default:
+			for _, f := range chunk {
+				row := m.packed[int(f&mask)*st : int(f&mask)*st+st]
+				for j, x := range row {
+					even[j] += x & lanes
+					odd[j] += (x >> 8) & lanes
+				}
+			}
+		}
+		flush()
+		for k := range len(m.Outputs) {
+			acc[k] -= 128 * int32(len(chunk))
 		}
 	}
 }
@@ -134,8 +226,9 @@ func New(meta Meta, w, dense, bias []float32) (*Model, error) {
 	if len(w) != (1<<meta.Bits)*n || len(dense) != meta.Dense*n || len(bias) != n {
 		return nil, errors.New("linear: weight sizes do not match meta")
 	}
-	m := &Model{Meta: meta, w: make([]int8, len(w)), scale: make([]float32, n),
+	m := &Model{Meta: meta, scale: make([]float32, n),
 		dense: append([]float32(nil), dense...), bias: append([]float32(nil), bias...)}
+	q8 := make([]int8, len(w))
 	for k := range n {
 		var mx float32
 		for i := k; i < len(w); i += n {
@@ -148,8 +241,9 @@ func New(meta Meta, w, dense, bias []float32) (*Model, error) {
 	}
 	for i, v := range w {
 		q := math.Round(float64(v / m.scale[i%n]))
-		m.w[i] = int8(max(-127, min(127, q)))
+		q8[i] = int8(max(-127, min(127, q)))
 	}
+	m.pack(q8)
 	return m, nil
 }
 
@@ -165,7 +259,7 @@ func (m *Model) Write(w io.Writer) error {
 	}
 	bw := bufio.NewWriter(zw)
 	bw.WriteString(magic)
-	for _, v := range []any{uint32(len(meta)), meta, m.scale, m.bias, m.dense, m.w} {
+	for _, v := range []any{uint32(len(meta)), meta, m.scale, m.bias, m.dense, m.unpack()} {
 		if err := binary.Write(bw, binary.LittleEndian, v); err != nil {
 			return fmt.Errorf("linear: write: %w", err)
 		}
@@ -206,11 +300,12 @@ func Load(r io.Reader) (*Model, error) {
 	m.scale = make([]float32, n)
 	m.bias = make([]float32, n)
 	m.dense = make([]float32, m.Dense*n)
-	m.w = make([]int8, (1<<m.Bits)*n)
-	for _, v := range []any{m.scale, m.bias, m.dense, m.w} {
+	w := make([]int8, (1<<m.Bits)*n)
+	for _, v := range []any{m.scale, m.bias, m.dense, w} {
 		if err := binary.Read(br, binary.LittleEndian, v); err != nil {
 			return nil, fmt.Errorf("linear: read weights: %w", err)
 		}
 	}
+	m.pack(w)
 	return m, nil
 }

@@ -13,12 +13,44 @@ type vec struct {
 	d []float32
 }
 
-func featurize(doc *textfeat.Doc, text string, bits uint, char [2]int) vec {
+// embScale multiplies the word-vector features during training; exported
+// dense weights are multiplied by it too (foldEmbScale), so inference uses
+// the unscaled features.
+var embScale float32 = 1
+
+// scaleEmb multiplies the word-vector features of training vectors by
+// embScale.
+func scaleEmb(xs []vec) {
+	for i := range xs {
+		for k := textfeat.NumDense; k < len(xs[i].d); k++ {
+			xs[i].d[k] *= embScale
+		}
+	}
+}
+
+// foldEmbScale returns dense weights (nd rows of n) with the rows of the
+// word-vector features multiplied by embScale.
+func foldEmbScale(d []float32, n int) []float32 {
+	out := append([]float32(nil), d...)
+	for i := textfeat.NumDense * n; i < len(out); i++ {
+		out[i] *= embScale
+	}
+	return out
+}
+
+func featurize(doc *textfeat.Doc, text string, bits uint, char [2]int, emb *textfeat.Embeddings) vec {
 	doc.Tokenize(text)
 	var v vec
 	v.f = append([]uint32(nil), doc.FeaturesChar(0, len(doc.Tokens), bits, char[0], char[1])...)
-	v.d = make([]float32, textfeat.NumDense)
-	doc.Dense(0, len(doc.Tokens), v.d)
+	nd := textfeat.NumDense
+	if emb != nil {
+		nd += textfeat.EmbedDim
+	}
+	v.d = make([]float32, nd)
+	doc.Dense(0, len(doc.Tokens), v.d[:textfeat.NumDense])
+	if emb != nil {
+		doc.Embed(emb, 0, len(doc.Tokens), v.d[textfeat.NumDense:])
+	}
 	return v
 }
 

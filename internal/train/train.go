@@ -46,6 +46,19 @@ type Options struct {
 	EmoAvgFrom int
 	// EmoNB > 0 scales features NB-SVM style with this smoothing.
 	EmoNB float64
+	// EmoEkmanHead adds 7 outputs trained on the Ekman-grouped labels; they
+	// give the ekman probabilities and gate emotion_labels by group.
+	EmoEkmanHead bool
+	// EmoRetune is the number of passes re-tuning the label thresholds
+	// through the Ekman head's gating (0: none).
+	EmoRetune int
+	// EmoEmbed and SentEmbed add the mean GloVe word vector of the post
+	// (textfeat.Embed) to the dense features.
+	EmoEmbed, SentEmbed bool
+	// EmbScale multiplies the word-vector features in training (a larger
+	// value lets AdaGrad and L2 weigh them more); the exported weights fold
+	// it in.
+	EmbScale float64
 	// SentGoEmotions and SentSemEval weigh extra sentiment examples derived
 	// from the emotion data sets (0: not used): texts whose labels are all
 	// positive (or all negative, or neutral) emotions.
@@ -70,6 +83,7 @@ func DefaultOptions() Options {
 		EmoLR: 0.1, SentLR: 0.1,
 		EmoL2: 1e-5, SentL2: 1e-4,
 		WeightSemEval: 1, WeightTweetEval: 1, EmoAvgFrom: -1,
+		EmoEkmanHead: true, EmoRetune: 2, EmbScale: 1, EmoEmbed: true, SentEmbed: true,
 	}
 }
 
@@ -135,13 +149,21 @@ func digest(m *linear.Model) string {
 	return fmt.Sprintf("%08x", h.Sum32())
 }
 
-func featurizeAll(items []Item, bits uint, char [2]int) []vec {
+func featurizeAll(items []Item, bits uint, char [2]int, emb *textfeat.Embeddings) []vec {
 	var doc textfeat.Doc
 	out := make([]vec, len(items))
 	for i, it := range items {
-		out[i] = featurize(&doc, it.Text, bits, char)
+		out[i] = featurize(&doc, it.Text, bits, char, emb)
 	}
 	return out
+}
+
+// embeddings returns the word vectors when on is set, else nil.
+func embeddings(on bool) (*textfeat.Embeddings, error) {
+	if !on {
+		return nil, nil
+	}
+	return textfeat.WordVectors()
 }
 
 // logitsOf runs the quantized model over vectors.
@@ -201,21 +223,41 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	fmt.Fprintf(o.Report, "emotion training: %d texts (GoEmotions train %d, SemEval-2018 E-c train+dev %d, TweetEval train %d, after removing %d dev duplicates)\n",
 		len(items), len(goTrain), len(ecTrain)+len(ecDev), len(teTrain),
 		len(goTrain)+len(ecTrain)+len(ecDev)+len(teTrain)-len(items))
-	xs := featurizeAll(items, o.EmoBits, [2]int{o.EmoCharMin, o.EmoChar})
+	emoEmb, err := embeddings(o.EmoEmbed)
+	if err != nil {
+		return nil, err
+	}
+	nDense := textfeat.NumDense
+	if emoEmb != nil {
+		nDense += textfeat.EmbedDim
+	}
+	xs := featurizeAll(items, o.EmoBits, [2]int{o.EmoCharMin, o.EmoChar}, emoEmb)
+	embScale = float32(o.EmbScale)
+	scaleEmb(xs)
 	ys := make([][]int8, len(items))
 	for i := range items {
 		ys[i] = items[i].Y
+		if o.EmoEkmanHead {
+			ys[i] = withEkman(items[i].Y)
+		}
 	}
 	nl := len(post.Emotions)
-	w := newWeights(o.EmoBits, nl, textfeat.NumDense, o.EmoLR, o.EmoL2)
+	ne := len(post.Ekman)
+	nOut := nl
+	outputs := post.Emotions[:]
+	if o.EmoEkmanHead {
+		nOut = nl + ne
+		outputs = emotion.OutputNames[:]
+	}
+	w := newWeights(o.EmoBits, nOut, nDense, o.EmoLR, o.EmoL2)
 	w.avgFrom = o.EmoAvgFrom
 	if o.EmoNB > 0 {
 		w.nbScale(xs, ys, o.EmoNB)
 	}
 	var pw []float32
 	if o.EmoPosWeight > 0 {
-		pw = make([]float32, nl)
-		for k := range nl {
+		pw = make([]float32, nOut)
+		for k := range nOut {
 			p, n := 0, 0
 			for i := range ys {
 				switch ys[i][k] {
@@ -230,93 +272,155 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	}
 	trainSigmoid(w, xs, ys, sw, pw, o.EmoEpochs, o.Seed)
 	meta := linear.Meta{
-		Params: map[string]float64{"char_ngrams": float64(o.EmoChar), "char_min": float64(o.EmoCharMin)},
-		Name:   "emotion", Bits: o.EmoBits, Outputs: post.Emotions[:], Dense: textfeat.NumDense, Kind: "sigmoid",
+		Params: map[string]float64{"char_ngrams": float64(o.EmoChar), "char_min": float64(o.EmoCharMin), "embed": b2f(o.EmoEmbed)},
+		Name:   "emotion", Bits: o.EmoBits, Outputs: outputs, Dense: nDense, Kind: "sigmoid",
 		Train: map[string]any{"epochs": o.EmoEpochs, "lr": o.EmoLR, "l2": o.EmoL2, "seed": o.Seed,
 			"weight_semeval": o.WeightSemEval, "weight_tweeteval": o.WeightTweetEval, "texts": len(items),
-			"lexicon": textfeat.LexiconVersion, "char_ngrams": o.EmoChar},
+			"lexicon": textfeat.LexiconVersion, "char_ngrams": o.EmoChar, "ekman_head": o.EmoEkmanHead, "embeddings": embedName(o.EmoEmbed)},
 	}
-	m, err := linear.New(meta, w.exportW(), w.d, w.b)
+	m, err := linear.New(meta, w.exportW(), foldEmbScale(w.d, nOut), w.b)
 	if err != nil {
 		return nil, err
 	}
 
-	// Calibration (Platt per label) on GoEmotions dev.
-	devX := featurizeAll(goDev, o.EmoBits, [2]int{o.EmoCharMin, o.EmoChar})
+	// Calibration (Platt per output) on GoEmotions dev.
+	devX := featurizeAll(goDev, o.EmoBits, [2]int{o.EmoCharMin, o.EmoChar}, emoEmb)
 	devZ := logitsOf(m, devX)
 	gold := make([][]bool, len(goDev))
 	for i, it := range goDev {
-		gold[i] = make([]bool, nl)
-		for k := range nl {
-			gold[i][k] = it.Y[k] == pos
+		gold[i] = make([]bool, nOut)
+		y := it.Y
+		if o.EmoEkmanHead {
+			y = withEkman(it.Y)
+		}
+		for k := range nOut {
+			gold[i][k] = y[k] == pos
 		}
 	}
-	m.CalA, m.CalB = make([]float64, nl), make([]float64, nl)
+	m.CalA, m.CalB = make([]float64, nOut), make([]float64, nOut)
 	var rawP, calP []float64
 	var pooledY []bool
-	for k := range nl {
+	for k := range nOut {
 		z := make([]float64, len(devZ))
 		y := make([]bool, len(devZ))
 		for i := range devZ {
 			z[i] = float64(devZ[i][k])
 			y[i] = gold[i][k]
-			rawP = append(rawP, linear.Sigmoid(z[i]))
-			pooledY = append(pooledY, y[i])
+			if k < nl {
+				rawP = append(rawP, linear.Sigmoid(z[i]))
+				pooledY = append(pooledY, y[i])
+			}
 		}
 		m.CalA[k], m.CalB[k] = fitPlatt(z, y)
-		for i := range z {
-			calP = append(calP, linear.Sigmoid(m.CalA[k]*z[i]+m.CalB[k]))
+		if k < nl {
+			for i := range z {
+				calP = append(calP, linear.Sigmoid(m.CalA[k]*z[i]+m.CalB[k]))
+			}
 		}
 	}
 	probs := make([][]float64, len(devZ))
 	for i := range devZ {
-		probs[i] = make([]float64, nl)
-		for k := range nl {
+		probs[i] = make([]float64, nOut)
+		for k := range nOut {
 			probs[i][k] = m.Prob(k, devZ[i][k])
 		}
 	}
 	// Thresholds tuned on all of dev (shipped) and, for an honest estimate,
 	// tuned on one half and scored on the other.
 	all := seq(len(goDev))
-	m.Thresholds = make([]float64, nl)
-	for k := range nl {
+	m.Thresholds = make([]float64, nOut)
+	for k := range nOut {
 		m.Thresholds[k] = tuneThreshold(probs, gold, k, all)
 	}
 	ha, hb := halves(len(goDev))
-	thA, thB := make([]float64, nl), make([]float64, nl)
-	for k := range nl {
+	thA, thB := make([]float64, nOut), make([]float64, nOut)
+	for k := range nOut {
 		thA[k] = tuneThreshold(probs, gold, k, ha)
 		thB[k] = tuneThreshold(probs, gold, k, hb)
 	}
-	pred := make([][]bool, len(goDev))
-	predX := make([][]bool, len(goDev)) // cross-fold thresholds
-	for i := range probs {
-		pred[i] = decide(probs[i], m.Thresholds)
-		if i%2 == 0 {
-			predX[i] = decide(probs[i], thB)
-		} else {
-			predX[i] = decide(probs[i], thA)
+	labelGold := make([][]bool, len(goDev))
+	for i := range gold {
+		labelGold[i] = gold[i][:nl]
+	}
+	if o.EmoEkmanHead {
+		// The head's gating drops labels of groups it does not decide, so
+		// the label thresholds that maximize F1 under it are lower: tune
+		// them again through the full decision.
+		for _, x := range []struct {
+			thr []float64
+			idx []int
+		}{{m.Thresholds, all}, {thA, ha}, {thB, hb}} {
+			retuneGated(probs, labelGold, x.thr, x.idx, o.EmoRetune)
 		}
 	}
-	perLabel := multiF1(pred, gold, nl, all)
-	perLabelX := multiF1(predX, gold, nl, all)
-	ekPred, ekGold := toEkman(pred), toEkman(gold)
+	dec := func(p, thr []float64) []bool {
+		var set uint32
+		if o.EmoEkmanHead {
+			set = emotion.Decide(p[:nl], thr[:nl], p[nl:], thr[nl:])
+		} else {
+			set = emotion.Decide(p[:nl], thr[:nl], nil, nil)
+		}
+		out := make([]bool, nl)
+		for k := range out {
+			out[k] = set&(1<<k) != 0
+		}
+		return out
+	}
+	pred := make([][]bool, len(goDev))
+	predX := make([][]bool, len(goDev))  // cross-fold thresholds
+	predNH := make([][]bool, len(goDev)) // labels alone, no head gating
+	for i := range probs {
+		pred[i] = dec(probs[i], m.Thresholds)
+		predNH[i] = decide(probs[i][:nl], m.Thresholds[:nl])
+		if i%2 == 0 {
+			predX[i] = dec(probs[i], thB)
+		} else {
+			predX[i] = dec(probs[i], thA)
+		}
+	}
+	perLabel := multiF1(pred, labelGold, nl, all)
+	perLabelX := multiF1(predX, labelGold, nl, all)
+	perLabelNH := multiF1(predNH, labelGold, nl, all)
+	if o.EmoEkmanHead {
+		// Variant: keep every label passing its own (ungated) threshold and
+		// add the best label of head groups with none.
+		base := make([]float64, nl)
+		for k := range nl {
+			base[k] = tuneThreshold(probs, gold, k, all)
+		}
+		predAdd := make([][]bool, len(probs))
+		for i := range probs {
+			predAdd[i] = decide(probs[i][:nl], base)
+			g2 := emotion.Decide(probs[i][:nl], base, probs[i][nl:], m.Thresholds[nl:])
+			for k := range nl {
+				predAdd[i][k] = predAdd[i][k] || g2&(1<<k) != 0
+			}
+		}
+		fmt.Fprintf(o.Report, "add-only variant: macro-F1 %.3f, Ekman %.3f\n", mean(multiF1(predAdd, labelGold, nl, all)), mean(multiF1(toEkman(predAdd), toEkman(labelGold), ne, all)))
+	}
+	ekPred, ekGold := toEkman(pred), toEkman(labelGold)
 	ekPredX := toEkman(predX)
-	ekF1 := multiF1(ekPred, ekGold, len(post.Ekman), all)
-	ekF1X := multiF1(ekPredX, ekGold, len(post.Ekman), all)
-	// Ekman from the roll-up probabilities (noisy-or) at 0.5.
+	ekF1 := multiF1(ekPred, ekGold, ne, all)
+	ekF1X := multiF1(ekPredX, ekGold, ne, all)
+	ekF1NH := multiF1(toEkman(predNH), ekGold, ne, all)
+	// Ekman from the Ekman probabilities (head, or noisy-or) at 0.5.
 	ekProb := make([][]bool, len(probs))
 	for i := range probs {
-		ek := emotion.Ekman(probs[i])
-		ekProb[i] = make([]bool, len(post.Ekman))
+		var ek [7]float64
+		if o.EmoEkmanHead {
+			ek = [7]float64(probs[i][nl:])
+		} else {
+			ek = emotion.Ekman(probs[i])
+		}
+		ekProb[i] = make([]bool, ne)
 		for g := range ek {
 			ekProb[i][g] = ek[g] >= 0.5
 		}
 	}
-	ekF1P := multiF1(ekProb, ekGold, len(post.Ekman), all)
+	ekF1P := multiF1(ekProb, ekGold, ne, all)
 
 	// TweetEval: argmax over anger/joy/optimism/sadness.
-	teX := featurizeAll(teVal, o.EmoBits, [2]int{o.EmoCharMin, o.EmoChar})
+	teX := featurizeAll(teVal, o.EmoBits, [2]int{o.EmoCharMin, o.EmoChar}, emoEmb)
 	teZ := logitsOf(m, teX)
 	var tePred, teGold []int
 	for i, it := range teVal {
@@ -343,11 +447,20 @@ func trainEmotion(o Options) (*linear.Model, error) {
 		fmt.Fprintf(r, "| %s | %.2f | %.3f | %.3f |\n", post.Emotions[k], m.Thresholds[k], perLabel[k], perLabelX[k])
 	}
 	fmt.Fprintf(r, "| **macro** | | **%.3f** | **%.3f** |\n\n", mean(perLabel), mean(perLabelX))
-	fmt.Fprintf(r, "Ekman-grouped (labels mapped to groups), dev:\n\n| group | F1 | F1 (2-fold) | F1 (roll-up prob >= 0.5) |\n|---|---|---|---|\n")
-	for g := range post.Ekman {
-		fmt.Fprintf(r, "| %s | %.3f | %.3f | %.3f |\n", post.Ekman[g], ekF1[g], ekF1X[g], ekF1P[g])
+	if o.EmoEkmanHead {
+		fmt.Fprintf(r, "Without the Ekman head's gating (labels passing their own thresholds only): macro-F1 %.3f, Ekman %.3f.\n\n", mean(perLabelNH), mean(ekF1NH))
 	}
-	fmt.Fprintf(r, "| **macro** | **%.3f** | **%.3f** | %.3f |\n\n", mean(ekF1), mean(ekF1X), mean(ekF1P))
+	thE := func(g int) string {
+		if !o.EmoEkmanHead {
+			return ""
+		}
+		return fmt.Sprintf("%.2f", m.Thresholds[nl+g])
+	}
+	fmt.Fprintf(r, "Ekman-grouped (emotion_labels mapped to groups), dev:\n\n| group | head threshold | F1 | F1 (2-fold) | F1 (ekman prob >= 0.5) |\n|---|---|---|---|---|\n")
+	for g := range post.Ekman {
+		fmt.Fprintf(r, "| %s | %s | %.3f | %.3f | %.3f |\n", post.Ekman[g], thE(g), ekF1[g], ekF1X[g], ekF1P[g])
+	}
+	fmt.Fprintf(r, "| **macro** | | **%.3f** | **%.3f** | %.3f |\n\n", mean(ekF1), mean(ekF1X), mean(ekF1P))
 	fmt.Fprintf(r, "Calibration on GoEmotions dev (expected calibration error, all 28 labels pooled, 10 bins): raw %.4f, Platt %.4f (fitted on the same dev split).\n\n", ece(rawP, pooledY), ece(calP, pooledY))
 	fmt.Fprintf(r, "Reliability of the calibrated probabilities (GoEmotions dev, all labels pooled):\n\n| predicted | n | mean predicted | observed |\n|---|---|---|---|\n")
 	for _, row := range reliability(calP, pooledY, []float64{0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001}) {
@@ -384,6 +497,75 @@ var ekmanIndex = func() [len(post.Emotions)]int {
 	return out
 }()
 
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func embedName(on bool) string {
+	if on {
+		return textfeat.EmbedVersion
+	}
+	return ""
+}
+
+// retuneGated re-tunes each label threshold in thr (the 28 labels, then
+// the 7 group thresholds, which stay) for F1 on items idx under
+// emotion.Decide with the Ekman head, one label at a time, passes times.
+func retuneGated(probs [][]float64, gold [][]bool, thr []float64, idx []int, passes int) {
+	nl := len(post.Emotions)
+	sets := make([]uint32, len(probs))
+	for range passes {
+		for k := range nl {
+			best, bt := -1.0, thr[k]
+			for t := 0.03; t < 0.95; t += 0.01 {
+				thr[k] = t
+				tp, fp, fn := 0, 0, 0
+				for _, i := range idx {
+					sets[i] = emotion.Decide(probs[i][:nl], thr[:nl], probs[i][nl:], thr[nl:])
+					p := sets[i]&(1<<k) != 0
+					switch {
+					case p && gold[i][k]:
+						tp++
+					case p:
+						fp++
+					case gold[i][k]:
+						fn++
+					}
+				}
+				if f := f1(tp, fp, fn); f > best+1e-9 {
+					best, bt = f, t
+				}
+			}
+			thr[k] = bt
+		}
+	}
+}
+
+// withEkman appends the 7 Ekman-group targets to a 28-label target: a group
+// is positive when one of its labels is, negative when none is and at
+// least one of its labels is known, else unknown.
+func withEkman(y []int8) []int8 {
+	out := make([]int8, len(post.Emotions)+len(post.Ekman))
+	copy(out, y)
+	ek := out[len(post.Emotions):]
+	for g := range ek {
+		ek[g] = unknown
+	}
+	for k, v := range y {
+		g := ekmanIndex[k]
+		switch {
+		case v == pos:
+			ek[g] = pos
+		case v == neg && ek[g] == unknown:
+			ek[g] = neg
+		}
+	}
+	return out
+}
+
 func toEkman(labels [][]bool) [][]bool {
 	out := make([][]bool, len(labels))
 	for i, l := range labels {
@@ -403,7 +585,8 @@ func stack(emo *linear.Model, items []Item, xs []vec, char [2]int) {
 	var doc textfeat.Doc
 	z := make([]float32, emo.NOut())
 	for i, it := range items {
-		v := featurize(&doc, it.Text, emo.Bits, char)
+		emb, _ := embeddings(emo.Params["embed"] == 1)
+		v := featurize(&doc, it.Text, emo.Bits, char, emb)
 		emo.Logits(v.f, v.d, z)
 		for k := range z {
 			xs[i].d = append(xs[i].d, float32(emo.Prob(k, z[k])))
@@ -472,7 +655,13 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 	}
 	fmt.Fprintf(o.Report, "sentiment training: %d texts (%d dev duplicates removed), negative %d, neutral %d, positive %d\n",
 		len(items), nDup, cnt[0], cnt[1], cnt[2])
-	xs := featurizeAll(items, o.SentBits, [2]int{o.SentCharMin, o.SentChar})
+	sentEmb, err := embeddings(o.SentEmbed)
+	if err != nil {
+		return nil, err
+	}
+	xs := featurizeAll(items, o.SentBits, [2]int{o.SentCharMin, o.SentChar}, sentEmb)
+	embScale = float32(o.EmbScale)
+	scaleEmb(xs)
 	cls := make([]int, len(items))
 	sw := make([]float32, len(items))
 	for i, it := range items {
@@ -480,6 +669,9 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 		sw[i] = srcW[i] * float32(len(items)) / float32(3*cnt[cls[i]])
 	}
 	nd := textfeat.NumDense
+	if sentEmb != nil {
+		nd += textfeat.EmbedDim
+	}
 	if emo != nil {
 		nd += emo.NOut()
 		stack(emo, items, xs, [2]int{o.EmoCharMin, o.EmoChar})
@@ -487,16 +679,16 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 	w := newWeights(o.SentBits, 3, nd, o.SentLR, o.SentL2)
 	trainSoftmax(w, xs, cls, sw, o.SentEpochs, o.Seed)
 	meta := linear.Meta{
-		Params: map[string]float64{"char_ngrams": float64(o.SentChar), "char_min": float64(o.SentCharMin)},
+		Params: map[string]float64{"char_ngrams": float64(o.SentChar), "char_min": float64(o.SentCharMin), "embed": b2f(o.SentEmbed)},
 		Name:   "sentiment", Bits: o.SentBits, Outputs: SentimentLabels, Dense: nd, Kind: "softmax",
 		Train: map[string]any{"epochs": o.SentEpochs, "lr": o.SentLR, "l2": o.SentL2, "seed": o.Seed,
-			"texts": len(items), "class_weights": "inverse frequency", "lexicon": textfeat.LexiconVersion},
+			"texts": len(items), "class_weights": "inverse frequency", "lexicon": textfeat.LexiconVersion, "embeddings": embedName(o.SentEmbed)},
 	}
-	m, err := linear.New(meta, w.w, w.d, w.b)
+	m, err := linear.New(meta, w.w, foldEmbScale(w.d, 3), w.b)
 	if err != nil {
 		return nil, err
 	}
-	devX := featurizeAll(dev, o.SentBits, [2]int{o.SentCharMin, o.SentChar})
+	devX := featurizeAll(dev, o.SentBits, [2]int{o.SentCharMin, o.SentChar}, sentEmb)
 	if emo != nil {
 		stack(emo, dev, devX, [2]int{o.EmoCharMin, o.EmoChar})
 		m.Params["stack_emotion"] = 1

@@ -121,7 +121,7 @@ func TestRunDeterministic(t *testing.T) {
 		}
 	}
 	em, _ := linear.Load(bytes.NewReader(e1))
-	if len(em.Thresholds) != 28 || len(em.CalA) != 28 {
+	if len(em.Thresholds) != 35 || len(em.CalA) != 35 {
 		t.Errorf("emotion model: %d thresholds, %d calibration params", len(em.Thresholds), len(em.CalA))
 	}
 }

@@ -1,0 +1,144 @@
+package textfeat
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	_ "embed" // word vectors
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sync"
+)
+
+// Word vectors: the 40,000 most frequent lower-case words of the GloVe 6B
+// 50-dimensional vectors (Pennington, Socher and Manning 2014, PDDL 1.0),
+// int8-quantized. gen/glove_subset.py writes the file.
+//
+//go:embed glove50.bin.gz
+var gloveFile []byte
+
+// EmbedDim is the length of the vector Embed writes.
+const EmbedDim = 50
+
+// EmbedVersion changes whenever the embedded word vectors change; model
+// versions include it.
+const EmbedVersion = "glove6B50d-40k"
+
+// Embeddings maps token hashes to int8 word vectors. It is immutable and
+// safe for concurrent use.
+type Embeddings struct {
+	keys  []uint64 // open addressing, 0 = empty
+	rows  []int32
+	mask  uint64
+	vec   []int8 // rows of EmbedDim
+	scale float32
+}
+
+// WordVectors returns the embedded word vectors (decoded once per process).
+var WordVectors = sync.OnceValues(func() (*Embeddings, error) { return LoadEmbeddings(bytes.NewReader(gloveFile)) })
+
+// LoadEmbeddings reads a word-vector file written by gen/glove_subset.py.
+func LoadEmbeddings(r io.Reader) (*Embeddings, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("textfeat: embeddings: %w", err)
+	}
+	br := bufio.NewReader(zr)
+	head := make([]byte, 7)
+	if _, err := io.ReadFull(br, head); err != nil || string(head) != "UTEMB1\n" {
+		return nil, errors.New("textfeat: not an embeddings file")
+	}
+	var hdr struct {
+		N, Dim uint32
+		Scale  float32
+	}
+	if err := binary.Read(br, binary.LittleEndian, &hdr); err != nil || hdr.Dim != EmbedDim || hdr.N == 0 || hdr.N > 1<<22 {
+		return nil, errors.New("textfeat: bad embeddings header")
+	}
+	size := uint64(1)
+	for size < uint64(hdr.N)*2 {
+		size <<= 1
+	}
+	e := &Embeddings{keys: make([]uint64, size), rows: make([]int32, size), mask: size - 1,
+		vec: make([]int8, int(hdr.N)*EmbedDim), scale: hdr.Scale}
+	var word [256]byte
+	for i := range int(hdr.N) {
+		n, err := br.ReadByte()
+		if err != nil {
+			return nil, fmt.Errorf("textfeat: embeddings: %w", err)
+		}
+		if _, err := io.ReadFull(br, word[:n]); err != nil {
+			return nil, fmt.Errorf("textfeat: embeddings: %w", err)
+		}
+		h := Hash(string(word[:n]))
+		for j := h & e.mask; ; j = (j + 1) & e.mask {
+			if e.keys[j] == 0 {
+				e.keys[j], e.rows[j] = h, int32(i)
+				break
+			}
+			if e.keys[j] == h {
+				break // duplicate word: keep the more frequent one
+			}
+		}
+	}
+	if err := binary.Read(br, binary.LittleEndian, e.vec); err != nil {
+		return nil, fmt.Errorf("textfeat: embeddings: %w", err)
+	}
+	return e, nil
+}
+
+// Len returns the number of words.
+func (e *Embeddings) Len() int { return len(e.vec) / EmbedDim }
+
+// row returns the vector index of token hash h, or -1.
+func (e *Embeddings) row(h uint64) int {
+	for j := h & e.mask; ; j = (j + 1) & e.mask {
+		switch e.keys[j] {
+		case h:
+			return int(e.rows[j])
+		case 0:
+			return -1
+		}
+	}
+}
+
+// Embed writes into out (length EmbedDim) the mean word vector of the
+// tokens [a, b) that have one, scaled to unit length (all zeros when none
+// has), and returns how many tokens had a vector. It does not allocate.
+func (d *Doc) Embed(e *Embeddings, a, b int, out []float32) int {
+	var acc [EmbedDim]int32
+	n := 0
+	for i := a; i < b; i++ {
+		t := &d.Tokens[i]
+		if t.Flags&FlagWord == 0 {
+			continue
+		}
+		r := e.row(t.Hash)
+		if r < 0 {
+			continue
+		}
+		v := e.vec[r*EmbedDim : r*EmbedDim+EmbedDim]
+		for k := range acc {
+			acc[k] += int32(v[k])
+		}
+		n++
+	}
+	out = out[:EmbedDim]
+	var ss float64
+	for k, v := range acc {
+		ss += float64(v) * float64(v)
+		out[k] = float32(v)
+	}
+	if ss == 0 {
+		clear(out)
+		return n
+	}
+	inv := float32(1 / math.Sqrt(ss))
+	for k := range out {
+		out[k] *= inv
+	}
+	return n
+}
