@@ -91,7 +91,7 @@ type ThemesResult struct {
 func (q *Querier) Themes(ctx context.Context, r ThemesRequest) (ThemesResult, error) {
 	f := r.Filter
 	res := ThemesResult{Topic: f.Topics[0], Period: periodOf(f), Themes: []ThemeRow{}, MinAuthors: q.opts.MinAuthors}
-	gs, err := q.groups(ctx, []string{keyTheme}, f, f.From, f.To, allThemes(f))
+	gs, err := q.groups(ctx, withAuthors, []string{keyTheme}, f, f.From, f.To, allThemes(f))
 	if err != nil {
 		return res, err
 	}
@@ -179,7 +179,7 @@ func (q *Querier) Trend(ctx context.Context, r TrendRequest) (TrendResult, error
 	if r.Interval == "week" {
 		key = keyWeek
 	}
-	gs, err := q.groups(ctx, []string{key, keyTheme}, f, f.From, f.To, allThemes(f))
+	gs, err := q.groups(ctx, withAuthors, []string{key, keyTheme}, f, f.From, f.To, allThemes(f))
 	if err != nil {
 		return res, err
 	}
@@ -329,7 +329,7 @@ func (q *Querier) Movers(ctx context.Context, r MoversRequest) (MoversResult, er
 	if r.By == "entity" {
 		themes = []string{""}
 	}
-	gs, err := q.groups(ctx, []string{keyTopic, keyTheme, keyIsCurr}, f, prev.From, f.To, themes, cur)
+	gs, err := q.groups(ctx, kOnly, []string{keyTopic, keyTheme, keyIsCurr}, f, prev.From, f.To, themes, cur)
 	if err != nil {
 		return res, err
 	}
@@ -413,11 +413,11 @@ func cut0(k string) (a, b, c string) {
 	return parts[0], parts[1], parts[2]
 }
 
-// entityPairs counts posts per (topic, entity) in both periods. Without
-// source, lang, sentiment or theme filters it reads q_entity_daily
-// (migration 0003); with them
-// it drills down into posts (one ARRAY JOIN over the per-topic entity
-// arrays).
+// entityPairs counts posts per (topic, entity) in both periods, with
+// distinct authors counted up to 16 (only the k check uses them). Without
+// source, lang, sentiment or theme filters it reads q_entity_day
+// (migration 0010); with them it drills down into posts (one ARRAY JOIN
+// over the per-topic entity arrays).
 func (q *Querier) entityPairs(ctx context.Context, f, prev Filter) (map[string]*pair, error) {
 	w := &where{}
 	var sql string
@@ -428,8 +428,8 @@ func (q *Querier) entityPairs(ctx context.Context, f, prev Filter) (map[string]*
 			w.add("topic != ''")
 		}
 		w.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(prev.From)), clickhouse.Named("to", day(f.To)))
-		sql = "SELECT topic, entity, entity_type, toString(day >= toDate(@cur_from)) AS c, countMerge(mentions), uniqHLL12Merge(authors), sumMerge(sentiment_sum)" +
-			" FROM " + q.db + ".q_entity_daily WHERE " + w.sql() + " GROUP BY topic, entity, entity_type, c"
+		sql = "SELECT topic, entity, entity_type, toString(day >= toDate(@cur_from)) AS c, countMerge(mentions), uniqUpToMerge(16)(authors_k), sumMerge(sentiment_sum)" +
+			" FROM " + q.db + ".q_entity_day WHERE " + w.sql() + " GROUP BY topic, entity, entity_type, c"
 	} else {
 		if len(f.Topics) > 0 {
 			w.add("et IN @topics", clickhouse.Named("topics", set(f.Topics)))
@@ -441,7 +441,7 @@ func (q *Querier) entityPairs(ctx context.Context, f, prev Filter) (map[string]*
 		if len(f.Themes) > 0 {
 			w.add("arrayExists((t, h) -> t = et AND has(@themes_arr, h), m_topic, m_theme)", clickhouse.Named("themes_arr", f.Themes))
 		}
-		sql = "SELECT et, ee, ey, toString(toDate(created_at) >= toDate(@cur_from)) AS c, count(), uniqExact(author_pseudonym), sum(toFloat64(es))" +
+		sql = "SELECT et, ee, ey, toString(toDate(created_at) >= toDate(@cur_from)) AS c, count(), uniqUpTo(16)(author_pseudonym), sum(toFloat64(es))" +
 			" FROM " + q.db + ".posts ARRAY JOIN e_topic AS et, e_entity AS ee, e_type AS ey, e_sentiment AS es WHERE " + w.sql() +
 			" GROUP BY et, ee, ey, c"
 	}
@@ -522,7 +522,7 @@ func (q *Querier) SOV(ctx context.Context, r SOVRequest) (SOVResult, error) {
 		res.Theme = volTheme
 		themes = []string{volTheme}
 	}
-	gs, err := q.groups(ctx, []string{keyTopic, keyTheme}, f, f.From, f.To, themes)
+	gs, err := q.groups(ctx, withAuthors, []string{keyTopic, keyTheme}, f, f.From, f.To, themes)
 	if err != nil {
 		return res, err
 	}

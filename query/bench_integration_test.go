@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/testenv"
@@ -35,54 +36,10 @@ func TestBenchAPI(t *testing.T) {
 	if os.Getenv("UNDERTONE_LONG") != "1" {
 		t.Skip("long benchmark: set UNDERTONE_LONG=1 (make bench-api)")
 	}
-	addr := testenv.ClickHouse(t)
-	db := envOr("UNDERTONE_BENCH_DB", "bench_query")
-	rows, _ := strconv.ParseUint(envOr("UNDERTONE_BENCH_ROWS", "10000000"), 10, 64)
 	perEndpoint, _ := strconv.Atoi(envOr("UNDERTONE_BENCH_REQUESTS", "240"))
 	const clients = 8
-
-	// INSERT ... SELECT sends no packet until it is done: a chunk can take
-	// minutes on a busy machine, longer than the driver's default read
-	// timeout.
-	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}, MaxOpenConns: 16, ReadTimeout: 30 * time.Minute,
-		Settings: clickhouse.Settings{"max_insert_block_size": 1 << 20}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, db, have := benchDB(t)
 	defer conn.Close()
-	ctx := context.Background()
-	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
-		t.Fatal(err)
-	}
-	if os.Getenv("UNDERTONE_BENCH_DROP") == "1" {
-		defer conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
-	}
-	if err := applySchema(ctx, conn, db); err != nil {
-		t.Fatal(err)
-	}
-	if filled, err := querytest.Backfill(ctx, conn, db); err != nil {
-		t.Fatal(err)
-	} else if len(filled) > 0 {
-		t.Logf("backfilled %v from the posts already loaded", filled)
-	}
-	start := time.Now()
-	if err := querytest.LoadSynthetic(ctx, conn, db, rows, 500_000, func(done uint64) {
-		t.Logf("loaded %d rows (%.0f rows/s)", done, float64(done)/time.Since(start).Seconds())
-	}); err != nil {
-		t.Fatal(err)
-	}
-	// Merge the small aggregate tables' parts now rather than waiting for
-	// background merges: a server that is not being bulk-loaded keeps them
-	// merged, and a query merges one state per part.
-	for _, tbl := range []string{"q_theme_daily", "q_theme_daily_all", "q_entity_daily", "topic_theme_daily", "topic_daily", "entity_daily"} {
-		if err := conn.Exec(ctx, "OPTIMIZE TABLE "+db+"."+tbl+" FINAL"); err != nil {
-			t.Logf("optimize %s: %v", tbl, err)
-		}
-	}
-	var have, mentions uint64
-	_ = conn.QueryRow(ctx, "SELECT count() FROM "+db+".posts").Scan(&have)
-	_ = conn.QueryRow(ctx, "SELECT count() FROM "+db+".mentions").Scan(&mentions)
-	t.Logf("posts: %d rows, mentions: %d rows (load phase %s)", have, mentions, time.Since(start).Round(time.Second))
 
 	q, err := query.New(conn, query.Options{Database: db, MinAuthors: 5, MaxRows: 10000, Timeout: 30 * time.Second,
 		ReadOnlySetting: true, Now: func() time.Time { return querytest.SyntheticEnd }})
@@ -175,6 +132,61 @@ func TestBenchAPI(t *testing.T) {
 	if out := os.Getenv("UNDERTONE_BENCH_OUT"); out != "" {
 		_ = os.WriteFile(out, []byte(report.String()), 0o644)
 	}
+}
+
+// benchDB opens the benchmark database UNDERTONE_BENCH_DB (default
+// bench_query), creating, migrating, backfilling the query tables and
+// loading UNDERTONE_BENCH_ROWS (default 10,000,000) posts as needed, and
+// returns the connection (the caller closes it), the database and its
+// number of posts.
+func benchDB(t *testing.T) (driver.Conn, string, uint64) {
+	addr := testenv.ClickHouse(t)
+	db := envOr("UNDERTONE_BENCH_DB", "bench_query")
+	rows, _ := strconv.ParseUint(envOr("UNDERTONE_BENCH_ROWS", "10000000"), 10, 64)
+
+	// INSERT ... SELECT sends no packet until it is done: a chunk can take
+	// minutes on a busy machine, longer than the driver's default read
+	// timeout.
+	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}, MaxOpenConns: 16, ReadTimeout: 30 * time.Minute,
+		Settings: clickhouse.Settings{"max_insert_block_size": 1 << 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("UNDERTONE_BENCH_DROP") == "1" {
+		defer conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
+	}
+	if err := applySchema(ctx, conn, db); err != nil {
+		t.Fatal(err)
+	}
+	if filled, err := querytest.Backfill(ctx, conn, db); err != nil {
+		t.Fatal(err)
+	} else if len(filled) > 0 {
+		t.Logf("backfilled %v from the posts already loaded", filled)
+	}
+	start := time.Now()
+	if err := querytest.LoadSynthetic(ctx, conn, db, rows, 500_000, func(done uint64) {
+		t.Logf("loaded %d rows (%.0f rows/s)", done, float64(done)/time.Since(start).Seconds())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Merge the small aggregate tables' parts now rather than waiting for
+	// background merges: a server that is not being bulk-loaded keeps them
+	// merged, and a query merges one state per part.
+	for _, tbl := range []string{"q_theme_dims", "q_theme_dims_week", "q_entity_day", "topic_theme_daily", "topic_daily", "entity_daily"} {
+		if err := conn.Exec(ctx, "OPTIMIZE TABLE "+db+"."+tbl+" FINAL"); err != nil {
+			t.Logf("optimize %s: %v", tbl, err)
+		}
+	}
+	var have, mentions uint64
+	_ = conn.QueryRow(ctx, "SELECT count() FROM "+db+".posts").Scan(&have)
+	_ = conn.QueryRow(ctx, "SELECT count() FROM "+db+".mentions").Scan(&mentions)
+	t.Logf("posts: %d rows, mentions: %d rows (load phase %s)", have, mentions, time.Since(start).Round(time.Second))
+
+	return conn, db, have
 }
 
 func fetch(t *testing.T, c *http.Client, u string) {

@@ -74,7 +74,7 @@ func (q *Querier) Breakdown(ctx context.Context, r BreakdownRequest) (BreakdownR
 	if r.By == "lang" {
 		key = keyLang
 	}
-	gs, err := q.groups(ctx, []string{key}, f, f.From, f.To, []string{theme})
+	gs, err := q.groups(ctx, withAuthors, []string{key}, f, f.From, f.To, []string{theme})
 	if err != nil {
 		return res, err
 	}

@@ -98,7 +98,7 @@ func (q *Querier) Drivers(ctx context.Context, r DriversRequest) (DriversResult,
 	res := DriversResult{Topic: topic, Theme: theme, Period: periodOf(f), Entities: []DriverRow{}, Terms: []DriverRow{}, MinAuthors: q.opts.MinAuthors}
 	base := f
 	base.Themes = nil
-	gs, err := q.groups(ctx, []string{keyTheme}, base, f.From, f.To, []string{"", theme})
+	gs, err := q.groups(ctx, kOnly, []string{keyTheme}, base, f.From, f.To, []string{"", theme})
 	if err != nil {
 		return res, err
 	}
@@ -117,15 +117,27 @@ func (q *Querier) Drivers(ctx context.Context, r DriversRequest) (DriversResult,
 		return res, nil
 	}
 	res.ThemePosts, res.TopicPosts = th.posts, vol.posts
-	if r.Kind != "terms" {
-		if res.Entities, err = q.driverEntities(ctx, r, &res); err != nil {
-			return res, err
+	cs, n1, n, err := q.driverCounts(ctx, r, &res)
+	if err != nil {
+		return res, err
+	}
+	var ents, terms []driverCount
+	for _, c := range cs {
+		// Item names carry their kind: 'e' entity, 't' term.
+		kind := c.name[0]
+		c.name = c.name[1:]
+		if kind == 't' {
+			c.typ = ""
+			terms = append(terms, c)
+		} else {
+			ents = append(ents, c)
 		}
 	}
+	if r.Kind != "terms" {
+		res.Entities = q.rankDrivers(ents, n1, n, r, &res)
+	}
 	if r.Kind != "entities" {
-		if res.Terms, err = q.driverTerms(ctx, r, &res); err != nil {
-			return res, err
-		}
+		res.Terms = q.rankDrivers(terms, n1, n, r, &res)
 	}
 	return res, nil
 }
@@ -172,13 +184,32 @@ func (q *Querier) rankDrivers(cs []driverCount, n1, n int, r DriversRequest, res
 	return out
 }
 
-// sampleIDs is a subquery with the post ids of the most recent
-// TermsSample mentions of (topic, theme) in the period with the filter;
-// theme "" is the topic's whole volume. Its args are named with prefix.
-func (q *Querier) sampleIDs(f Filter, theme, prefix string) (string, []any) {
+// recentWindow narrows f's period to the last days that should hold
+// sample of a group's posts (twice the average daily rate needs, plus a
+// day), so a sample reads only those days. A group that fits in the
+// sample keeps the whole period.
+func recentWindow(f Filter, posts uint64, sample int) Filter {
+	days := f.Days()
+	if posts <= uint64(sample) || days <= 1 {
+		return f
+	}
+	need := int(2*uint64(sample)*uint64(days)/posts) + 1
+	if need < days {
+		f.From = f.To.AddDate(0, 0, -need)
+	}
+	return f
+}
+
+// recentRows returns the condition selecting the most recent n rows of
+// (topic, theme) in q_theme_posts within f's period and filters (rows
+// tied at the oldest second are all kept), with its arguments named with
+// prefix. posts is the group's size, used to narrow the days scanned.
+func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, prefix string) (string, []any) {
+	win := recentWindow(f, posts, n)
 	w := &where{}
 	w.add("topic = @"+prefix+"topic AND theme = @"+prefix+"theme", clickhouse.Named(prefix+"topic", f.Topics[0]), clickhouse.Named(prefix+"theme", theme))
-	w.add("day >= toDate(@"+prefix+"from) AND day < toDate(@"+prefix+"to)", clickhouse.Named(prefix+"from", day(f.From)), clickhouse.Named(prefix+"to", day(f.To)))
+	w.add("created_at >= toDateTime(@"+prefix+"from, 'UTC') AND created_at < toDateTime(@"+prefix+"to, 'UTC')",
+		clickhouse.Named(prefix+"from", day(win.From)+" 00:00:00"), clickhouse.Named(prefix+"to", day(f.To)+" 00:00:00"))
 	if len(f.Sources) > 0 {
 		w.add("source IN @"+prefix+"sources", clickhouse.Named(prefix+"sources", set(f.Sources)))
 	}
@@ -188,74 +219,62 @@ func (q *Querier) sampleIDs(f Filter, theme, prefix string) (string, []any) {
 	if f.Sentiment != "" {
 		w.add(sentimentCond("sentiment", f.Sentiment))
 	}
-	return "SELECT post_id, created_at FROM " + q.db + ".mentions WHERE " + w.sql() + " ORDER BY created_at DESC LIMIT " + itoa(TermsSample), w.args
+	if posts <= uint64(n) {
+		return w.sql(), w.args
+	}
+	// Only created_at is read to find the cut-off; the wide columns are
+	// read from there on, a contiguous range of the sorting key.
+	cut := "created_at >= (SELECT min(created_at) FROM (SELECT created_at FROM " + q.db + ".q_theme_posts WHERE " + w.sql() +
+		" ORDER BY created_at DESC LIMIT " + itoa(n) + "))"
+	return w.sql() + " AND " + cut, w.args
 }
 
-// recentWindow narrows f's period to the last days that should hold
-// TermsSample of a group's posts (twice the average daily rate needs, plus
-// a day), so the sample reads only those days of mentions. A group that
-// fits in the sample keeps the whole period.
-func recentWindow(f Filter, posts uint64) Filter {
-	days := f.Days()
-	if posts <= TermsSample || days <= 1 {
-		return f
-	}
-	need := int(2*uint64(TermsSample)*uint64(days)/posts) + 1
-	if need < days {
-		f.From = f.To.AddDate(0, 0, -need)
-	}
-	return f
-}
-
-// sampled returns SQL reading posts of both samples: side 1 is the topic x
-// theme, side 0 the topic. cols are the posts columns to read.
-func (q *Querier) sampled(f Filter, cols string, themePosts, topicPosts uint64) (string, []any) {
-	s1, a1 := q.sampleIDs(recentWindow(f, themePosts), f.Themes[0], "t_")
-	s0, a0 := q.sampleIDs(recentWindow(f, topicPosts), "", "b_")
-	side := func(n int, sub string) string {
-		// The created_at bound lets the posts primary key (day first) skip
-		// everything older than the sample.
-		return "SELECT " + itoa(n) + " AS side, " + cols + " FROM " + q.db + ".posts WHERE created_at >= (SELECT min(created_at) FROM (" + sub + ")) AND created_at < toDateTime(@to_ts, 'UTC') AND post_id IN (SELECT post_id FROM (" + sub + "))"
-	}
-	args := append(append(a1, a0...), clickhouse.Named("to_ts", day(f.To)+" 00:00:00"))
-	return side(1, s1) + " UNION ALL " + side(0, s0), args
-}
-
-func (q *Querier) driverEntities(ctx context.Context, r DriversRequest, res *DriversResult) ([]DriverRow, error) {
-	inner, args := q.sampled(r.Filter, "author_pseudonym, e_topic, e_entity, e_type", res.ThemePosts, res.TopicPosts)
-	sql := "SELECT ee, any(ey), sum(side = 1), sum(side = 0), uniqExactIf(author_pseudonym, side = 1) FROM (" + inner + ")" +
-		" ARRAY JOIN e_topic AS et, e_entity AS ee, e_type AS ey WHERE et = @topic GROUP BY ee"
-	cs, err := q.scanDrivers(ctx, sql, append(args, clickhouse.Named("topic", r.Filter.Topics[0])), true)
-	if err != nil {
-		return nil, err
-	}
-	n1, n, err := q.sampleSizes(ctx, r.Filter, res)
-	if err != nil {
-		return nil, err
-	}
-	return q.rankDrivers(cs, n1, n, r, res), nil
-}
-
-// sampleSizes returns the posts each side of the sample holds: the group
-// sizes when they fit in TermsSample, else the counted sample (the recent
-// window may hold fewer than TermsSample).
-func (q *Querier) sampleSizes(ctx context.Context, f Filter, res *DriversResult) (n1, n int, err error) {
-	n1 = min(int(res.ThemePosts), TermsSample)
-	n = min(int(res.TopicPosts), TermsSample)
-	res.Sampled = int(res.ThemePosts) > TermsSample || int(res.TopicPosts) > TermsSample
+// driverCounts counts, in one pass over the two samples of q_theme_posts
+// (side 1: the most recent TermsSample posts of the topic x theme, side
+// 0: of the whole topic), every entity and term of the posts: posts per
+// side and distinct authors on side 1. It returns them with the sample
+// sizes n1 (side 1) and n (side 0).
+func (q *Querier) driverCounts(ctx context.Context, r DriversRequest, res *DriversResult) ([]driverCount, int, int, error) {
+	f := r.Filter
+	res.Sampled = res.ThemePosts > TermsSample || res.TopicPosts > TermsSample
 	res.TermsSampled = res.Sampled
-	if !res.Sampled {
-		return n1, n, nil
+	c1, a1 := q.recentRows(f, f.Themes[0], res.ThemePosts, TermsSample, "t_")
+	c0, a0 := q.recentRows(f, "", res.TopicPosts, TermsSample, "b_")
+	// items: '#' once per post (the sample size), 'e'+name per entity of
+	// the topic, 't'+term per distinct word of 4+ letters; types runs
+	// parallel (the entity type, '' for the others).
+	ents, entTypes := "arrayMap(e -> concat('e', e), entities)", "entity_types"
+	if r.Kind == "terms" {
+		ents, entTypes = "emptyArrayString()", "emptyArrayString()"
 	}
-	s1, a1 := q.sampleIDs(recentWindow(f, res.ThemePosts), f.Themes[0], "t_")
-	s0, a0 := q.sampleIDs(recentWindow(f, res.TopicPosts), "", "b_")
-	qctx, cancel := q.ctx(ctx)
-	defer cancel()
-	var c1, c0 uint64
-	if err := q.conn.QueryRow(qctx, "SELECT (SELECT count() FROM ("+s1+")), (SELECT count() FROM ("+s0+"))", append(a1, a0...)...).Scan(&c1, &c0); err != nil {
-		return 0, 0, q.classify(qctx, err)
+	terms := "emptyArrayString()"
+	if r.Kind != "entities" {
+		terms = "arrayMap(t -> concat('t', t), arrayFilter(t -> NOT has(@stop, t), arrayDistinct(extractAll(lowerUTF8(text), '\\\\p{L}{4,}'))))"
 	}
-	return int(c1), int(c0), nil
+	side := func(n string, cond string) string {
+		return "SELECT " + n + " AS side, author_pseudonym, arrayConcat(['#'], " + ents + ", " + terms + ") AS items," +
+			" arrayConcat([''], " + entTypes + ", arrayMap(t -> '', " + terms + ")) AS types" +
+			" FROM " + q.db + ".q_theme_posts WHERE " + cond
+	}
+	sql := "SELECT item, any(typ), sum(side = 1), sum(side = 0), uniqExactIf(author_pseudonym, side = 1) FROM (" +
+		side("1", c1) + " UNION ALL " + side("0", c0) + ") ARRAY JOIN items AS item, types AS typ" +
+		" GROUP BY item HAVING sum(side = 1) >= @min_count OR item = '#'"
+	args := append(append(a1, a0...), clickhouse.Named("stop", stopwords), clickhouse.Named("min_count", r.MinCount))
+	all, err := q.scanDrivers(ctx, sql, args, true)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	var out []driverCount
+	var n1, n int
+	for _, c := range all {
+		switch {
+		case c.name == "#":
+			n1, n = int(c.a), int(c.b)
+		case len(c.name) > 1:
+			out = append(out, c)
+		}
+	}
+	return out, n1, n, nil
 }
 
 // stopwords are left out of the terms analysis.
@@ -265,22 +284,6 @@ into itself just like more most much must myself only other ours ourselves over 
 should some such than that their theirs them themselves then there these they this those through
 under until very want were what when where which while whom will with would your yours yourself
 yourselves because still again thing things anyone anything someone something every everyone`)
-
-func (q *Querier) driverTerms(ctx context.Context, r DriversRequest, res *DriversResult) ([]DriverRow, error) {
-	inner, args := q.sampled(r.Filter, "author_pseudonym, arrayDistinct(extractAll(lowerUTF8(text), '\\\\p{L}{4,}')) AS terms", res.ThemePosts, res.TopicPosts)
-	sql := "SELECT term, sum(side = 1), sum(side = 0), uniqExactIf(author_pseudonym, side = 1) FROM (" + inner + ")" +
-		" ARRAY JOIN terms AS term WHERE NOT has(@stop, term) GROUP BY term HAVING sum(side = 1) >= @min_count"
-	args = append(args, clickhouse.Named("stop", stopwords), clickhouse.Named("min_count", r.MinCount))
-	cs, err := q.scanDrivers(ctx, sql, args, false)
-	if err != nil {
-		return nil, err
-	}
-	n1, n, err := q.sampleSizes(ctx, r.Filter, res)
-	if err != nil {
-		return nil, err
-	}
-	return q.rankDrivers(cs, n1, n, r, res), nil
-}
 
 func itoa(n int) string {
 	var b [20]byte
@@ -389,12 +392,13 @@ type QuotesResult struct {
 // (same text after lowercasing and dropping everything but letters) are
 // collapsed, at most ceil(Limit/2) come from one source, and they are
 // ordered most recent first, or (typical) closest to the group's average
-// sentiment first. Both pick among the QuoteCandidates most recent posts.
+// sentiment first. Both pick among the QuoteCandidates most recent posts
+// (read from q_theme_posts, migration 0010).
 func (q *Querier) Quotes(ctx context.Context, r QuotesRequest) (QuotesResult, error) {
 	f := r.Filter
 	topic, theme := f.Topics[0], f.Themes[0]
 	res := QuotesResult{Topic: topic, Theme: theme, Period: periodOf(f), Order: r.Order, Quotes: []Quote{}, MinAuthors: q.opts.MinAuthors}
-	gs, err := q.groups(ctx, []string{keyTheme}, f, f.From, f.To, []string{theme})
+	gs, err := q.groups(ctx, kOnly, []string{keyTheme}, f, f.From, f.To, []string{theme})
 	if err != nil || len(gs) == 0 {
 		return res, err
 	}
@@ -402,35 +406,19 @@ func (q *Querier) Quotes(ctx context.Context, r QuotesRequest) (QuotesResult, er
 		res.Suppressed = true
 		return res, nil
 	}
-	// Candidates come from the mentions fact table (sorted by topic, theme,
-	// day): the QuoteCandidates most recent. Only they are read from posts.
-	cw := &where{}
-	cw.add("topic = @topic AND theme = @theme", clickhouse.Named("topic", topic), clickhouse.Named("theme", theme))
-	cw.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(f.From)), clickhouse.Named("to", day(f.To)))
-	if len(f.Sources) > 0 {
-		cw.add("source IN @sources", clickhouse.Named("sources", set(f.Sources)))
-	}
-	if len(f.Langs) > 0 {
-		cw.add("lang IN @langs", clickhouse.Named("langs", set(f.Langs)))
-	}
-	if f.Sentiment != "" {
-		cw.add(sentimentCond("sentiment", f.Sentiment))
-	}
-	// Typical quotes are the most typical among the recent candidates: the
-	// candidates stay a recent window, so posts is read only there.
+	// Candidates are the QuoteCandidates most recent posts of the group in
+	// q_theme_posts (sorted by topic, theme, created_at): a contiguous
+	// range at the end of the group. Typical quotes are the most typical
+	// among those recent candidates.
+	cond, args := q.recentRows(f, theme, gs[0].posts, QuoteCandidates, "")
 	order := "last DESC"
 	if r.Order == "typical" {
 		order = "abs(s - @avg) ASC, similar DESC, last DESC"
 	}
-	cand := "SELECT post_id, created_at FROM " + q.db + ".mentions WHERE " + cw.sql() + " ORDER BY created_at DESC LIMIT " + itoa(QuoteCandidates)
-	args := append(cw.args, clickhouse.Named("avg", gs[0].avg()), clickhouse.Named("per_source", (r.Limit+1)/2),
-		clickhouse.Named("limit", r.Limit), clickhouse.Named("to_ts", day(f.To)+" 00:00:00"))
-	// ps is the post's sentiment for this topic (its topic row).
-	sql := "SELECT any(text), any(source) AS src, any(lang), toString(toDate(max(created_at))) AS d, avg(ps) AS s, count() AS similar, max(created_at) AS last" +
-		" FROM (SELECT text, source, lang, created_at," +
-		" arraySum(arrayMap((t, h, s) -> if(t = @topic AND h = '', s, 0), m_topic, m_theme, m_sentiment)) AS ps FROM " + q.db + ".posts" +
-		" WHERE created_at >= (SELECT min(created_at) FROM (" + cand + ")) AND created_at < toDateTime(@to_ts, 'UTC')" +
-		" AND post_id IN (SELECT post_id FROM (" + cand + ")))" +
+	args = append(args, clickhouse.Named("avg", gs[0].avg()), clickhouse.Named("per_source", (r.Limit+1)/2),
+		clickhouse.Named("limit", r.Limit))
+	sql := "SELECT any(text), any(source) AS src, any(lang), toString(toDate(max(created_at))) AS d, avg(sentiment) AS s, count() AS similar, max(created_at) AS last" +
+		" FROM " + q.db + ".q_theme_posts WHERE " + cond +
 		" GROUP BY cityHash64(replaceRegexpAll(lowerUTF8(text), '[^\\\\p{L}]+', ' ')) AS h" +
 		" ORDER BY " + order + " LIMIT @per_source BY src LIMIT @limit"
 	qctx, cancel := q.ctx(ctx)

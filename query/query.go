@@ -94,11 +94,11 @@ func (q *Querier) Ping(ctx context.Context) error {
 	ctx, cancel := q.ctx(ctx)
 	defer cancel()
 	var n uint64
-	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name IN ('q_theme_daily', 'q_theme_daily_all', 'q_entity_daily', 'mentions', 'posts')",
+	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name IN ('q_theme_dims', 'q_theme_dims_week', 'q_entity_day', 'q_theme_posts', 'mentions', 'posts')",
 		clickhouse.Named("db", q.opts.Database)).Scan(&n); err != nil {
 		return q.classify(ctx, err)
 	}
-	if n < 5 { // every table the queries read
+	if n < 6 { // every table the queries read
 		return fmt.Errorf("%w: tables of %s missing (run undertone migrate up)", ErrUnavailable, q.opts.Database)
 	}
 	return nil
@@ -210,15 +210,38 @@ const (
 	keyIsCurr = "day >= toDate(@cur_from)"
 )
 
+// Dimensions of q_theme_dims / q_theme_dims_week (migration 0010): each
+// (day, topic, theme) has one row for the whole volume and one per source,
+// per lang and per sentiment label.
+const (
+	dimAll       = 0
+	dimSource    = 1
+	dimLang      = 2
+	dimSentiment = 3
+)
+
+// metric says which author count a grouping query computes.
+type metric int
+
+const (
+	// withAuthors: approximate distinct authors (uniqHLL12: exact up to
+	// 16, about 1.6% error above), for answers that show them.
+	withAuthors metric = iota
+	// kOnly: distinct authors counted only up to 16 (uniqUpTo(16)), enough
+	// for the k-anonymity check (privacy.min_authors <= 16) and far
+	// cheaper: for answers that do not show author counts.
+	kOnly
+)
+
 // groups aggregates (topic, theme) rows over [from, to) with the filter,
-// grouped by keys. It reads the query API's aggregates (migration 0002):
-// q_theme_daily_all when there is no source or lang filter or key,
-// q_theme_daily otherwise; with a sentiment filter it reads the mentions
-// fact table (the aggregates have no per-sentiment authors). Distinct
-// authors are uniqHLL12 everywhere: exact up to 16, about 1.6% error
-// above. themes restricts theme values ("" is the topic's whole volume);
-// no topics means every topic except "" (all posts).
-func (q *Querier) groups(ctx context.Context, keys []string, f Filter, from, to time.Time, themes []string, extra ...any) ([]group, error) {
+// grouped by keys. It reads the query API's aggregates (migration 0010):
+// q_theme_dims at the dimension of the filter (the whole volume, one
+// source/lang/sentiment dimension, or the key's source/lang), adding full
+// ISO weeks from q_theme_dims_week when no key needs single days. A filter
+// that combines two dimensions (say source and lang) reads the mentions
+// fact table instead. themes restricts theme values ("" is the topic's
+// whole volume); no topics means every topic except "" (all posts).
+func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter, from, to time.Time, themes []string, extra ...any) ([]group, error) {
 	w := &where{}
 	if len(f.Topics) > 0 {
 		w.add("topic IN @topics", clickhouse.Named("topics", set(f.Topics)))
@@ -226,35 +249,113 @@ func (q *Querier) groups(ctx context.Context, keys []string, f Filter, from, to 
 		w.add("topic != ''")
 	}
 	w.add("theme IN @themes", clickhouse.Named("themes", set(themes)))
+	// The dimension each filter and key needs.
+	dims := map[int][]string{}
+	if len(f.Sources) > 0 {
+		dims[dimSource] = f.Sources
+	}
+	if len(f.Langs) > 0 {
+		dims[dimLang] = f.Langs
+	}
+	if f.Sentiment != "" {
+		dims[dimSentiment] = []string{f.Sentiment}
+	}
+	keyDim, daily := -1, false
+	for _, k := range keys {
+		switch k {
+		case keySource:
+			keyDim = dimSource
+		case keyLang:
+			keyDim = dimLang
+		case keyDay, keyIsCurr:
+			daily = true
+		}
+	}
+	dim := dimAll
+	switch {
+	case keyDim >= 0 && len(dims) == 0:
+		dim = keyDim
+	case keyDim >= 0 && len(dims) == 1 && dims[keyDim] != nil:
+		dim = keyDim
+	case keyDim < 0 && len(dims) <= 1:
+		for d := range dims {
+			dim = d
+		}
+	default:
+		return q.mentionGroups(ctx, m, keys, f, from, to, w, extra)
+	}
+	w.add("dim = " + itoa(dim))
+	if vals := dims[dim]; vals != nil {
+		w.add("value IN @values", clickhouse.Named("values", set(vals)))
+	}
+	sel := make([]string, len(keys))
+	grp := make([]string, len(keys))
+	for i, k := range keys {
+		if k == keySource || k == keyLang {
+			k = "value"
+		}
+		sel[i] = "toString(" + k + ") AS k" + strconv.Itoa(i)
+		grp[i] = "k" + strconv.Itoa(i)
+	}
+	authCol, authMerge := "authors", "uniqHLL12Merge(authors)"
+	if m == kOnly {
+		authCol, authMerge = "authors_k", "uniqUpToMerge(16)(authors_k)"
+	}
+	cols := "topic, theme, value, post_count, sentiment_sum, " + authCol
+	// Full weeks [ws, we) come from the weekly table when that saves
+	// states: only answers that merge author sketches gain from it.
+	ws, we := weekStart(from), weekStart(to.AddDate(0, 0, -6))
+	var inner string
+	args := append(w.args, clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
+	if !daily && m == withAuthors && ws.Before(we) {
+		inner = "SELECT day, " + cols + " FROM " + q.db + ".q_theme_dims WHERE " + w.sql() +
+			" AND ((day >= toDate(@from) AND day < toDate(@ws)) OR (day >= toDate(@we) AND day < toDate(@to)))" +
+			" UNION ALL SELECT week AS day, " + cols + " FROM " + q.db + ".q_theme_dims_week WHERE " + w.sql() +
+			" AND week >= toDate(@ws) AND week < toDate(@we)"
+		args = append(args, clickhouse.Named("ws", day(ws)), clickhouse.Named("we", day(we)))
+	} else {
+		inner = "SELECT day, " + cols + " FROM " + q.db + ".q_theme_dims WHERE " + w.sql() +
+			" AND day >= toDate(@from) AND day < toDate(@to)"
+	}
+	sql := "SELECT " + strings.Join(sel, ", ") + ", countMerge(post_count), " + authMerge + ", sumMerge(sentiment_sum)" +
+		" FROM (" + inner + ") GROUP BY " + strings.Join(grp, ", ")
+	return q.scanGroups(ctx, len(keys), sql, append(args, extra...)...)
+}
+
+// weekStart returns the first Monday on or after t's day, as midnight UTC;
+// weekStart(t-6 days) is the last Monday on or before t.
+func weekStart(t time.Time) time.Time {
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	off := (int(time.Monday) - int(d.Weekday()) + 7) % 7
+	return d.AddDate(0, 0, off)
+}
+
+// mentionGroups is groups over the mentions fact table, for filters that
+// combine dimensions the aggregates keep apart (exact, and slower: it
+// reads one row per post x topic x theme).
+func (q *Querier) mentionGroups(ctx context.Context, m metric, keys []string, f Filter, from, to time.Time, w *where, extra []any) ([]group, error) {
 	w.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
-	bySourceLang := len(f.Sources) > 0 || len(f.Langs) > 0
 	if len(f.Sources) > 0 {
 		w.add("source IN @sources", clickhouse.Named("sources", set(f.Sources)))
 	}
 	if len(f.Langs) > 0 {
 		w.add("lang IN @langs", clickhouse.Named("langs", set(f.Langs)))
 	}
+	if f.Sentiment != "" {
+		w.add(sentimentCond("sentiment", f.Sentiment))
+	}
 	sel := make([]string, len(keys))
 	grp := make([]string, len(keys))
 	for i, k := range keys {
 		sel[i] = "toString(" + k + ") AS k" + strconv.Itoa(i)
 		grp[i] = "k" + strconv.Itoa(i)
-		if k == "source" || k == "lang" { // only q_theme_daily has them
-			bySourceLang = true
-		}
 	}
-	metrics := "countMerge(post_count), uniqHLL12Merge(authors), sumMerge(sentiment_sum)"
-	table := q.db + ".q_theme_daily_all"
-	switch {
-	case f.Sentiment != "":
-		metrics = "count(), uniqHLL12(author_pseudonym), sum(toFloat64(sentiment))"
-		table = q.db + ".mentions"
-		w.add(sentimentCond("sentiment", f.Sentiment))
-	case bySourceLang:
-		table = q.db + ".q_theme_daily"
+	auth := "uniqHLL12(author_pseudonym)"
+	if m == kOnly {
+		auth = "uniqUpTo(16)(author_pseudonym)"
 	}
-	sql := "SELECT " + strings.Join(sel, ", ") + ", " + metrics +
-		" FROM " + table + " WHERE " + w.sql() + " GROUP BY " + strings.Join(grp, ", ")
+	sql := "SELECT " + strings.Join(sel, ", ") + ", count(), " + auth + ", sum(toFloat64(sentiment))" +
+		" FROM " + q.db + ".mentions WHERE " + w.sql() + " GROUP BY " + strings.Join(grp, ", ")
 	return q.scanGroups(ctx, len(keys), sql, append(w.args, extra...)...)
 }
 

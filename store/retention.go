@@ -96,7 +96,50 @@ func (r *Retention) Apply(ctx context.Context, now time.Time) ([]string, error) 
 		r.log.Info("partition dropped", "table", r.schema.LocalTable("posts"), "partition", id, "retention_days", r.days)
 		dropped = append(dropped, id)
 	}
+	if err := r.trimTextCopies(ctx, now); err != nil {
+		return dropped, err
+	}
 	return dropped, nil
+}
+
+// TextCopies are tables other than posts that hold post text, partitioned
+// by toYYYYMM(created_at) like posts: retention drops the same expired
+// months there. q_theme_posts is the query API's drill-down table
+// (migration 0010). A table that does not exist has no partitions.
+var TextCopies = []string{"q_theme_posts"}
+
+func (r *Retention) trimTextCopies(ctx context.Context, now time.Time) error {
+	for _, name := range TextCopies {
+		table := name
+		if r.schema.Cluster != "" {
+			table = name + "_local"
+		}
+		rows, err := r.conn.Query(ctx, PartitionsQuery, r.schema.Database, table)
+		if err != nil {
+			return fmt.Errorf("store: retention: list partitions of %s: %w", name, err)
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: retention: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: retention: %w", err)
+		}
+		for _, id := range Expired(ids, r.days, now) {
+			q := fmt.Sprintf("ALTER TABLE %s%s DROP PARTITION %s", r.schema.LocalTable(name), r.schema.OnCluster(), id)
+			if err := r.conn.Exec(ctx, q); err != nil {
+				return fmt.Errorf("store: retention: drop partition %s of %s: %w", id, name, err)
+			}
+			r.log.Info("partition dropped", "table", r.schema.LocalTable(name), "partition", id, "retention_days", r.days)
+		}
+	}
+	return nil
 }
 
 // DropPartitionQuery drops one monthly partition (id YYYYMM) of posts.

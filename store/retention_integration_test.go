@@ -55,6 +55,10 @@ func TestRetention(t *testing.T) {
 	if n := count(t, conn, "SELECT count() FROM "+db+".posts WHERE created_at < toDateTime('2026-05-01 00:00:00', 'UTC')"); n != 0 {
 		t.Errorf("%d posts older than May left", n)
 	}
+	// The query API's drill-down copy of the text (migration 0010) goes too.
+	if n := count(t, conn, "SELECT count() FROM "+db+".q_theme_posts WHERE created_at < toDateTime('2026-05-01 00:00:00', 'UTC')"); n != 0 {
+		t.Errorf("%d q_theme_posts rows older than May left", n)
+	}
 	if after := count(t, conn, "SELECT countMerge(post_count) FROM "+db+".topic_daily"); after != before {
 		t.Errorf("aggregates changed by retention: %d -> %d", before, after)
 	}

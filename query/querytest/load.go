@@ -102,17 +102,35 @@ func LoadSynthetic(ctx context.Context, conn driver.Conn, db string, n, chunk ui
 }
 
 // backfills are the SELECTs of the query API's materialized views
-// (migrations 0002 and 0003), for tables created after posts had rows.
+// (migration 0010), for tables created after posts had rows.
 var backfills = map[string]string{
-	"q_theme_daily": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme, source, lang, countState() AS post_count,
- uniqHLL12State(author_pseudonym) AS authors, sumState(toFloat64(ms)) AS sentiment_sum
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms GROUP BY day, topic, theme, source, lang`,
-	"q_theme_daily_all": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme, countState() AS post_count,
- uniqHLL12State(author_pseudonym) AS authors, sumState(toFloat64(ms)) AS sentiment_sum
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms GROUP BY day, topic, theme`,
-	"q_entity_daily": `SELECT toDate(created_at) AS day, et AS topic, ee AS entity, ey AS entity_type, countState() AS mentions,
- uniqHLL12State(author_pseudonym) AS authors, sumState(toFloat64(es)) AS sentiment_sum
+	"q_theme_dims": `SELECT toDate(created_at) AS day, arrayJoin([0, 1, 2, 3]) AS dim, mt AS topic, mh AS theme,
+ ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,
+ countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
+ uniqUpToState(16)(author_pseudonym) AS authors_k
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms GROUP BY day, dim, topic, theme, value`,
+	"q_theme_dims_week": `SELECT toMonday(toDate(created_at)) AS week, arrayJoin([0, 1, 2, 3]) AS dim, mt AS topic, mh AS theme,
+ ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,
+ countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
+ uniqUpToState(16)(author_pseudonym) AS authors_k
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms GROUP BY week, dim, topic, theme, value`,
+	"q_entity_day": `SELECT toDate(created_at) AS day, et AS topic, ee AS entity, ey AS entity_type, countState() AS mentions,
+ sumState(toFloat64(es)) AS sentiment_sum, uniqUpToState(16)(author_pseudonym) AS authors_k
  FROM {db}.posts ARRAY JOIN e_topic AS et, e_entity AS ee, e_type AS ey, e_sentiment AS es GROUP BY day, topic, entity, entity_type`,
+	"q_theme_posts": `SELECT mt AS topic, mh AS theme, created_at, post_id, source, lang, author_pseudonym, ms AS sentiment, text,
+ arrayFilter((e, t) -> t = mt, e_entity, e_topic) AS entities, arrayFilter((y, t) -> t = mt, e_type, e_topic) AS entity_types
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != ''`,
+}
+
+// BackfillTables are the query API's tables Backfill fills, in order.
+var BackfillTables = []string{"q_theme_dims", "q_theme_dims_week", "q_entity_day", "q_theme_posts"}
+
+// backfillColumns name the columns of each backfill INSERT.
+var backfillColumns = map[string]string{
+	"q_theme_dims":      "(day, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
+	"q_theme_dims_week": "(week, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
+	"q_entity_day":      "(day, topic, entity, entity_type, mentions, sentiment_sum, authors_k)",
+	"q_theme_posts":     "(topic, theme, created_at, post_id, source, lang, author_pseudonym, sentiment, text, entities, entity_types)",
 }
 
 // Backfill fills each empty query-API aggregate from posts. It is only
@@ -124,7 +142,7 @@ func Backfill(ctx context.Context, conn driver.Conn, db string) ([]string, error
 		return nil, err
 	}
 	var done []string
-	for _, t := range []string{"q_theme_daily", "q_theme_daily_all", "q_entity_daily"} {
+	for _, t := range BackfillTables {
 		var n uint64
 		if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+"."+t).Scan(&n); err != nil {
 			return done, fmt.Errorf("querytest: count %s: %w", t, err)
@@ -132,7 +150,7 @@ func Backfill(ctx context.Context, conn driver.Conn, db string) ([]string, error
 		if n > 0 {
 			continue
 		}
-		if err := conn.Exec(ctx, "INSERT INTO "+db+"."+t+" "+strings.ReplaceAll(backfills[t], "{db}", db)); err != nil {
+		if err := conn.Exec(ctx, "INSERT INTO "+db+"."+t+" "+backfillColumns[t]+" "+strings.ReplaceAll(backfills[t], "{db}", db)); err != nil {
 			return done, fmt.Errorf("querytest: backfill %s: %w", t, err)
 		}
 		done = append(done, t)
