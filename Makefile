@@ -97,7 +97,7 @@ bench-dashboards: browser-deps ## dashboards page loads in headless Chromium on 
 
 CHAOS_TIMEOUT ?= 90m
 SOAK_DURATION ?= 30m
-SOAK_RATE     ?= 80
+SOAK_RATE     ?= auto:0.8
 
 .PHONY: chaos
 chaos: ## fault injection (e2e): kill -9 of each stage, ClickHouse restart + 60 s outage, Kafka broker restart, slow ClickHouse, poison; exact checks after each (docs/reliability.md)
@@ -105,7 +105,7 @@ chaos: ## fault injection (e2e): kill -9 of each stage, ClickHouse restart + 60 
 	UNDERTONE_CHAOS=1 nice $(GO) test -tags integration -count=1 -timeout $(CHAOS_TIMEOUT) -run '^TestChaos' -v ./e2e/
 
 .PHONY: soak
-soak: ## steady load through `undertone run` for SOAK_DURATION (30m) at SOAK_RATE posts/s (80): RSS, goroutines and lag flat, no error drift (docs/reliability.md)
+soak: ## measure `undertone run` capacity, then steady load for SOAK_DURATION (30m) at SOAK_RATE (auto:0.8 = 80% of it, or posts/s): RSS, goroutines and lag flat, no error drift, exactly once (docs/reliability.md)
 	@$(MAKE) --no-print-directory services-up
 	UNDERTONE_SOAK_DURATION=$(SOAK_DURATION) UNDERTONE_SOAK_RATE=$(SOAK_RATE) UNDERTONE_SOAK_EVERY=15s nice $(GO) test -tags integration -count=1 -timeout 120m -run '^TestSoak$$' -v ./e2e/
 
