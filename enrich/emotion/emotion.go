@@ -20,6 +20,7 @@ import (
 	"sync"
 
 	"github.com/undertone/undertone/enrich"
+	"github.com/undertone/undertone/enrich/internal/postfeat"
 	"github.com/undertone/undertone/internal/linear"
 	"github.com/undertone/undertone/internal/textfeat"
 	"github.com/undertone/undertone/post"
@@ -131,6 +132,8 @@ type Enricher struct {
 	char    int
 	charMin int
 	emb     *textfeat.Embeddings // word vectors, when the model uses them
+	proj    *textfeat.Projection // emb through the model's weights
+	set     postfeat.Settings
 	pool    sync.Pool
 }
 
@@ -138,7 +141,8 @@ type scratch struct {
 	doc     textfeat.Doc
 	clauses []textfeat.Clause
 	idx     []int
-	dense   [textfeat.NumDense + textfeat.EmbedDim]float32
+	rows    []int32
+	dense   [textfeat.NumDense]float32
 	z       [nOutHead]float32
 	p       [nOutHead]float64
 }
@@ -164,10 +168,26 @@ func New(cfg Config, _ enrich.Settings) (*Enricher, error) {
 		if e.emb, err = textfeat.WordVectors(); err != nil {
 			return nil, fmt.Errorf("%s: %w", Name, err)
 		}
+		e.proj = projection(m, e.emb)
 	}
+	e.set = postfeat.Settings{Bits: e.m.Bits, CharMin: e.charMin, CharMax: e.char, Embed: e.emb != nil}
+	postfeat.Register(Name, e.set)
 	e.pool.New = func() any { return new(scratch) }
 	return e, nil
 }
+
+// projection is the model's word-vector weights folded into the word
+// vectors (computed once per process: the model is shared).
+var projection = func() func(*linear.Model, *textfeat.Embeddings) *textfeat.Projection {
+	var once sync.Once
+	var p *textfeat.Projection
+	return func(m *linear.Model, emb *textfeat.Embeddings) *textfeat.Projection {
+		once.Do(func() {
+			p = emb.Project(m.DenseRows(textfeat.NumDense, textfeat.NumDense+textfeat.EmbedDim), m.NOut())
+		})
+		return p
+	}
+}()
 
 // Name implements enrich.Enricher.
 func (e *Enricher) Name() string { return Name }
@@ -182,6 +202,8 @@ func (e *Enricher) Version() string { return codeVersion + "." + e.m.Version }
 func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 	s := e.pool.Get().(*scratch)
 	defer e.pool.Put(s)
+	fb, shared := postfeat.Acquire(batch, e.set)
+	defer postfeat.Release(batch, fb, shared)
 	for i := range batch {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -189,9 +211,8 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 			}
 		}
 		p := &batch[i]
-		s.doc.Tokenize(p.Text)
-		n := len(s.doc.Tokens)
-		e.probs(s, 0, n)
+		pf, tokenized := fb.Post(i, p.Text, &s.doc, e.emb)
+		e.probsOf(s, pf.Feats, pf.Dense[:], pf.Rows)
 		if len(p.Emotions) == 0 {
 			p.Emotions = make(map[string]float64, nl) // sized once, no growth
 		}
@@ -212,10 +233,13 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 		for g, l := range post.Ekman {
 			p.Ekman[l] = round4(ek[g])
 		}
-		desire, fear := s.doc.Cues(0, n)
+		desire, fear := pf.Desire, pf.Fear
 		p.Themes = appendThemes(p.Themes[:0], themeSet(labels, desire, fear))
 		if !e.cfg.Topics || len(p.Topics) == 0 {
 			continue
+		}
+		if !tokenized {
+			s.doc.Tokenize(p.Text)
 		}
 		s.clauses = s.doc.Clauses(s.clauses)
 		for t := range p.Topics {
@@ -237,15 +261,26 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 	return nil
 }
 
-// probs fills s.p with calibrated probabilities for tokens [a, b).
+// probs fills s.p with calibrated probabilities for tokens [a, b) of
+// s.doc.
 func (e *Enricher) probs(s *scratch, a, b int) {
 	f := s.doc.FeaturesChar(a, b, e.m.Bits, e.charMin, e.char)
-	s.doc.Dense(a, b, s.dense[:textfeat.NumDense])
+	s.doc.Dense(a, b, s.dense[:])
+	s.rows = s.rows[:0]
 	if e.emb != nil {
-		s.doc.Embed(e.emb, a, b, s.dense[textfeat.NumDense:])
+		s.rows = s.doc.EmbedRows(e.emb, a, b, s.rows)
 	}
+	e.probsOf(s, f, s.dense[:], s.rows)
+}
+
+// probsOf fills s.p with calibrated probabilities for hashed features f,
+// rule features dense and word-vector rows.
+func (e *Enricher) probsOf(s *scratch, f []uint32, dense []float32, rows []int32) {
 	n := e.m.NOut()
-	e.m.Logits(f, s.dense[:e.m.Dense], s.z[:n])
+	e.m.Logits(f, dense, s.z[:n])
+	if e.proj != nil {
+		e.proj.AddLogits(rows, s.z[:n])
+	}
 	for k := range n {
 		s.p[k] = e.m.Prob(k, s.z[k])
 	}

@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/undertone/undertone/enrich"
+	"github.com/undertone/undertone/enrich/internal/postfeat"
 	"github.com/undertone/undertone/internal/linear"
 	"github.com/undertone/undertone/internal/textfeat"
 	"github.com/undertone/undertone/post"
@@ -102,6 +103,8 @@ type Enricher struct {
 	char    int
 	charMin int
 	emb     *textfeat.Embeddings // word vectors, when the model uses them
+	proj    *textfeat.Projection // emb through the model's weights
+	set     postfeat.Settings
 	pool    sync.Pool
 }
 
@@ -109,7 +112,8 @@ type scratch struct {
 	doc     textfeat.Doc
 	clauses []textfeat.Clause
 	idx     []int
-	dense   [textfeat.NumDense + textfeat.EmbedDim]float32
+	rows    []int32
+	dense   [textfeat.NumDense]float32
 	z       [3]float32
 }
 
@@ -129,10 +133,26 @@ func New(cfg Config, _ enrich.Settings) (*Enricher, error) {
 		if e.emb, err = textfeat.WordVectors(); err != nil {
 			return nil, fmt.Errorf("%s: %w", Name, err)
 		}
+		e.proj = projection(m, e.emb)
 	}
+	e.set = postfeat.Settings{Bits: e.m.Bits, CharMin: e.charMin, CharMax: e.char, Embed: e.emb != nil}
+	postfeat.Register(Name, e.set)
 	e.pool.New = func() any { return new(scratch) }
 	return e, nil
 }
+
+// projection is the model's word-vector weights folded into the word
+// vectors (computed once per process: the model is shared).
+var projection = func() func(*linear.Model, *textfeat.Embeddings) *textfeat.Projection {
+	var once sync.Once
+	var p *textfeat.Projection
+	return func(m *linear.Model, emb *textfeat.Embeddings) *textfeat.Projection {
+		once.Do(func() {
+			p = emb.Project(m.DenseRows(textfeat.NumDense, textfeat.NumDense+textfeat.EmbedDim), m.NOut())
+		})
+		return p
+	}
+}()
 
 // Name implements enrich.Enricher.
 func (e *Enricher) Name() string { return Name }
@@ -146,6 +166,8 @@ func (e *Enricher) Version() string { return codeVersion + "." + e.m.Version }
 func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 	s := e.pool.Get().(*scratch)
 	defer e.pool.Put(s)
+	fb, shared := postfeat.Acquire(batch, e.set)
+	defer postfeat.Release(batch, fb, shared)
 	for i := range batch {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -153,11 +175,13 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 			}
 		}
 		p := &batch[i]
-		s.doc.Tokenize(p.Text)
-		n := len(s.doc.Tokens)
-		p.Sentiment = e.score(s, 0, n)
+		pf, tokenized := fb.Post(i, p.Text, &s.doc, e.emb)
+		p.Sentiment = e.scoreOf(s, pf.Feats, pf.Dense[:], pf.Rows)
 		if !e.cfg.Topics || len(p.Topics) == 0 {
 			continue
+		}
+		if !tokenized {
+			s.doc.Tokenize(p.Text)
 		}
 		s.clauses = s.doc.Clauses(s.clauses)
 		for t := range p.Topics {
@@ -181,11 +205,21 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 // score scores tokens [a, b) of s.doc.
 func (e *Enricher) score(s *scratch, a, b int) post.Sentiment {
 	f := s.doc.FeaturesChar(a, b, e.m.Bits, e.charMin, e.char)
-	s.doc.Dense(a, b, s.dense[:textfeat.NumDense])
+	s.doc.Dense(a, b, s.dense[:])
+	s.rows = s.rows[:0]
 	if e.emb != nil {
-		s.doc.Embed(e.emb, a, b, s.dense[textfeat.NumDense:])
+		s.rows = s.doc.EmbedRows(e.emb, a, b, s.rows)
 	}
-	e.m.Logits(f, s.dense[:e.m.Dense], s.z[:])
+	return e.scoreOf(s, f, s.dense[:], s.rows)
+}
+
+// scoreOf scores hashed features f, rule features dense and word-vector
+// rows.
+func (e *Enricher) scoreOf(s *scratch, f []uint32, dense []float32, rows []int32) post.Sentiment {
+	e.m.Logits(f, dense, s.z[:])
+	if e.proj != nil {
+		e.proj.AddLogits(rows, s.z[:])
+	}
 	// The tuned log-prior offsets shift the probabilities themselves, so
 	// the score and the label always agree in sign.
 	s.z[0] += float32(e.biasNeg)

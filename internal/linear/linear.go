@@ -186,6 +186,13 @@ func (m *Model) sumRows(feats []uint32, acc *[MaxOutputs]int32) {
 	}
 }
 
+// DenseRows returns a copy of the weights of dense features [from, to):
+// to-from rows of NOut.
+func (m *Model) DenseRows(from, to int) []float32 {
+	n := len(m.Outputs)
+	return append([]float32(nil), m.dense[from*n:to*n]...)
+}
+
 // Sigmoid returns 1/(1+e^-z).
 func Sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 

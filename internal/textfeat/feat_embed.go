@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"sync"
 )
 
@@ -106,8 +105,8 @@ func (e *Embeddings) row(h uint64) int {
 }
 
 // Embed writes into out (length EmbedDim) the mean word vector of the
-// tokens [a, b) that have one, scaled to unit length (all zeros when none
-// has), and returns how many tokens had a vector. It does not allocate.
+// tokens [a, b) that have one (all zeros when none has) and returns how
+// many tokens had a vector. It does not allocate.
 func (d *Doc) Embed(e *Embeddings, a, b int, out []float32) int {
 	var acc [EmbedDim]int32
 	n := 0
@@ -127,18 +126,82 @@ func (d *Doc) Embed(e *Embeddings, a, b int, out []float32) int {
 		n++
 	}
 	out = out[:EmbedDim]
-	var ss float64
-	for k, v := range acc {
-		ss += float64(v) * float64(v)
-		out[k] = float32(v)
-	}
-	if ss == 0 {
+	if n == 0 {
 		clear(out)
-		return n
+		return 0
 	}
-	inv := float32(1 / math.Sqrt(ss))
-	for k := range out {
-		out[k] *= inv
+	s := e.scale / float32(n)
+	for k, v := range acc {
+		out[k] = float32(v) * s
 	}
 	return n
+}
+
+// Projection is the word vectors multiplied by a linear model's weights
+// for the Embed features: each word's contribution to the model's outputs,
+// so scoring adds NOut numbers per word instead of EmbedDim, and skips
+// the EmbedDim x NOut product. It is immutable and safe for concurrent use.
+type Projection struct {
+	n    int
+	rows []float32 // Len() rows of n
+}
+
+// Project returns the projection of the word vectors through w, EmbedDim
+// rows of n weights (row d: the weights of Embed feature d).
+func (e *Embeddings) Project(w []float32, n int) *Projection {
+	p := &Projection{n: n, rows: make([]float32, e.Len()*n)}
+	for r := range e.Len() {
+		v := e.vec[r*EmbedDim : r*EmbedDim+EmbedDim]
+		out := p.rows[r*n : r*n+n]
+		for d, x := range v {
+			if x == 0 {
+				continue
+			}
+			xs := float32(x) * e.scale
+			for k, wk := range w[d*n : d*n+n] {
+				out[k] += xs * wk
+			}
+		}
+	}
+	return p
+}
+
+// EmbedRows appends to dst the word-vector rows of the tokens [a, b) that
+// have one (for Projection.AddLogits) and returns the extended slice.
+func (d *Doc) EmbedRows(e *Embeddings, a, b int, dst []int32) []int32 {
+	for i := a; i < b; i++ {
+		t := &d.Tokens[i]
+		if t.Flags&FlagWord == 0 {
+			continue
+		}
+		if r := e.row(t.Hash); r >= 0 {
+			dst = append(dst, int32(r))
+		}
+	}
+	return dst
+}
+
+// AddLogits adds to out (length n of Project) what the mean word vector of
+// the words with rows (from EmbedRows; as Embed computes it) contributes
+// to the logits of the model p was projected through. It does not
+// allocate.
+func (p *Projection) AddLogits(rows []int32, out []float32) {
+	if len(rows) == 0 {
+		return
+	}
+	n := p.n
+	out = out[:n]
+	inv := 1 / float32(len(rows))
+	var acc [64]float32
+	if n > len(acc) {
+		panic("textfeat: projection wider than 64 outputs")
+	}
+	for _, r := range rows {
+		for k, v := range p.rows[int(r)*n : int(r)*n+n] {
+			acc[k] += v
+		}
+	}
+	for k := range out {
+		out[k] += acc[k] * inv
+	}
 }
