@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/undertone/undertone/enrich/internal/tokens"
+	"github.com/undertone/undertone/internal/textfeat"
 	"github.com/undertone/undertone/post"
 )
 
@@ -120,11 +121,13 @@ func (c *Chain) Enrich(ctx context.Context, batch []post.Enriched) error {
 	if len(batch) == 0 {
 		return ctx.Err()
 	}
-	// Word tokens are computed once per post and shared by the enrichers
-	// that use them (entity, topic, intent).
-	sh := sharedTokens.Get().(*tokens.Shared)
+	// Word tokens (entity, topic, intent) and model tokens (textfeat.DocOf,
+	// for sentiment and emotion) are computed at most once per post, on
+	// first use, and shared by the enrichers that use them.
+	sh := sharedTokens.Get().(*sharedState)
 	defer sharedTokens.Put(sh)
-	ctx = tokens.WithShared(ctx, sh, len(batch))
+	ctx = tokens.WithShared(ctx, &sh.words, len(batch))
+	ctx = textfeat.WithShared(ctx, &sh.docs, len(batch))
 	for i := range c.stages {
 		s := &c.stages[i]
 		if err := ctx.Err(); err != nil {
@@ -159,7 +162,12 @@ func (c *Chain) Enrich(ctx context.Context, batch []post.Enriched) error {
 	return nil
 }
 
-var sharedTokens = sync.Pool{New: func() any { return new(tokens.Shared) }}
+type sharedState struct {
+	words tokens.Shared
+	docs  textfeat.Shared
+}
+
+var sharedTokens = sync.Pool{New: func() any { return new(sharedState) }}
 
 // snapshots holds shallow copies of batches so a panicking enricher's
 // partial work can be undone before the per-post retry.
