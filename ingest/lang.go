@@ -84,10 +84,18 @@ func DetectLang(text string) string {
 		if wordForeign {
 			foreign++
 		} else if len(w) <= 7 {
-			lw := asciiLower(w)
-			if englishFunctionWords[lw] {
+			var lb [7]byte // lowercased on the stack: map lookups with string(lb[:n]) do not allocate
+			for k := 0; k < len(w); k++ {
+				c := w[k]
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				lb[k] = c
+			}
+			lw := lb[:len(w)]
+			if englishFunctionWords[string(lw)] {
 				en++
-			} else if foreignFunctionWords[lw] {
+			} else if foreignFunctionWords[string(lw)] {
 				other++
 			}
 		}
@@ -148,15 +156,6 @@ func DetectLang(text string) string {
 		return code
 	}
 	return info.Lang.Iso6393()
-}
-
-func asciiLower(w string) string {
-	for i := 0; i < len(w); i++ {
-		if c := w[i]; c >= 'A' && c <= 'Z' {
-			return strings.ToLower(w)
-		}
-	}
-	return w
 }
 
 // primaryTag returns the lowercased primary language subtag of a BCP 47

@@ -262,7 +262,11 @@ func appendDecimal4(b []byte, k int64) []byte {
 		b = append(b, '-')
 		k = -k
 	}
-	b = strconv.AppendInt(b, k/10000, 10)
+	if k < 100000 { // one integer digit, the usual score
+		b = append(b, byte('0'+k/10000))
+	} else {
+		b = strconv.AppendInt(b, k/10000, 10)
+	}
 	frac := k % 10000
 	if frac == 0 {
 		return b

@@ -70,6 +70,7 @@ type batch struct {
 	seq   int
 	first int // line number of lines[0]
 	lines [][]byte
+	data  []byte // backing store of lines
 	nums  []int
 	out   bytes.Buffer
 	errs  []LineError
@@ -244,7 +245,14 @@ func read(ctx context.Context, in io.Reader, cfg Config, work chan<- *batch) err
 				b.lines = append(b.lines, nil) // nil: reported as too long
 				b.nums = append(b.nums, line)
 			case len(raw) > 0:
-				b.lines = append(b.lines, bytes.Clone(raw))
+				// One buffer per batch holds its lines (earlier lines keep
+				// pointing at the old array when it grows).
+				if b.data == nil {
+					b.data = make([]byte, 0, cfg.BatchSize*512)
+				}
+				n := len(b.data)
+				b.data = append(b.data, raw...)
+				b.lines = append(b.lines, b.data[n:len(b.data):len(b.data)])
 				b.nums = append(b.nums, line)
 			}
 			if len(b.lines) == cfg.BatchSize && !send() {
@@ -276,7 +284,7 @@ func process(ctx context.Context, cfg Config, prep Preparer, chain Enricher, b *
 		}
 		posts = append(posts, post.NewEnriched(c))
 	}
-	b.lines = nil
+	b.lines, b.data = nil, nil
 	if err := chain.Enrich(ctx, posts); err != nil {
 		b.err = fmt.Errorf("offline: enrich: %w", err)
 		return posts
