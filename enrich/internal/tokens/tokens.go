@@ -37,16 +37,22 @@ func isWord(r rune) bool {
 // Append tokenizes text and appends its tokens to dst, returning the
 // extended slice (pass dst[:0] to reuse a buffer).
 func Append(dst []Token, text string) []Token {
+	first := len(dst)
 	runeIdx := 0
 	inWord := false
 	var cur Token
 	needLower := false
+	asciiUpper := 0 // bytes of ASCII words that need lowercasing
 	for bi, r := range text {
 		if isWord(r) {
 			if !inWord {
 				inWord = true
 				cur = Token{Start: runeIdx, ByteStart: bi}
-				cur.Title = unicode.IsUpper(r)
+				if r < utf8.RuneSelf {
+					cur.Title = r >= 'A' && r <= 'Z'
+				} else {
+					cur.Title = unicode.IsUpper(r)
+				}
 				needLower = false
 			}
 			if r >= utf8.RuneSelf || (r >= 'A' && r <= 'Z') {
@@ -54,21 +60,51 @@ func Append(dst []Token, text string) []Token {
 			}
 		} else if inWord {
 			inWord = false
-			dst = append(dst, finish(text, cur, bi, runeIdx, needLower))
+			dst = append(dst, finish(text, cur, bi, runeIdx, needLower, &asciiUpper))
 		}
 		runeIdx++
 	}
 	if inWord {
-		dst = append(dst, finish(text, cur, len(text), runeIdx, needLower))
+		dst = append(dst, finish(text, cur, len(text), runeIdx, needLower, &asciiUpper))
+	}
+	if asciiUpper > 0 {
+		// Lowercase the ASCII words with capitals into one string (one
+		// allocation per text, not one per word).
+		buf := make([]byte, 0, asciiUpper)
+		for i := first; i < len(dst); i++ {
+			if t := &dst[i]; t.Text == "" {
+				for _, c := range []byte(text[t.ByteStart:t.ByteEnd]) {
+					if c >= 'A' && c <= 'Z' {
+						c += 'a' - 'A'
+					}
+					buf = append(buf, c)
+				}
+			}
+		}
+		all := string(buf)
+		off := 0
+		for i := first; i < len(dst); i++ {
+			if t := &dst[i]; t.Text == "" {
+				n := t.ByteEnd - t.ByteStart
+				t.Text = all[off : off+n]
+				off += n
+			}
+		}
 	}
 	return dst
 }
 
-func finish(text string, t Token, byteEnd, runeEnd int, needLower bool) Token {
+// finish completes t. An ASCII word that needs lowercasing is left with an
+// empty Text and its length added to *asciiUpper for Append to fill in.
+func finish(text string, t Token, byteEnd, runeEnd int, needLower bool, asciiUpper *int) Token {
 	t.ByteEnd = byteEnd
 	t.End = runeEnd
 	w := text[t.ByteStart:byteEnd]
 	if needLower {
+		if runeEnd-t.Start == len(w) { // ASCII
+			*asciiUpper += len(w)
+			return t
+		}
 		w = strings.ToLower(w)
 	}
 	t.Text = w

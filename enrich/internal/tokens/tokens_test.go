@@ -2,9 +2,12 @@ package tokens
 
 import (
 	"context"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestSplit(t *testing.T) {
@@ -59,5 +62,29 @@ func TestShared(t *testing.T) {
 	sh.Reset(1)
 	if len(sh.spans) != 1 || sh.spans[0][0] >= 0 || len(sh.buf) != 0 {
 		t.Fatalf("Reset left %v %d", sh.spans, len(sh.buf))
+	}
+}
+
+func TestAppendLowercases(t *testing.T) {
+	pieces := []string{"Acme", "ACME", "acme", "Éclair", "ÉTÉ", "straße", "İstanbul", "K", "x9Y", "’", "'", " ", "#", "@b", "e\u0301", "日本", "1", ",", "\xff"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 5000 {
+		var sb strings.Builder
+		for k := rng.IntN(12); k >= 0; k-- {
+			sb.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		text := sb.String()
+		prefix := []Token{{Text: "keep"}}
+		got := Append(prefix, text)
+		if got[0].Text != "keep" {
+			t.Fatalf("%q: existing token changed", text)
+		}
+		for _, tk := range got[1:] {
+			w := text[tk.ByteStart:tk.ByteEnd]
+			r, _ := utf8.DecodeRuneInString(w)
+			if tk.Text != strings.ToLower(w) || tk.Title != unicode.IsUpper(r) || tk.End-tk.Start != utf8.RuneCountInString(w) {
+				t.Fatalf("%q: token %+v for %q", text, tk, w)
+			}
+		}
 	}
 }
