@@ -224,6 +224,7 @@ type tokSpan struct{ lo, hi int32 }
 type state struct {
 	toks    []tokens.Token // own buffer
 	view    []tokens.Token // this call's tokens (toks or shared); read only
+	spans   []tokSpan      // eval scratch of match
 	head    []int32        // term id → first occurrence index, -1 if none
 	tail    []int32
 	occPos  []int32 // occurrence → token position
@@ -315,13 +316,16 @@ func (m *Matcher) match(ctx context.Context, i int, text, source, lang string) [
 	}
 	slices.Sort(s.cands)
 	var hits []Hit
-	var spans []tokSpan
+	spans := s.spans[:0] // reused between calls
 	for _, ti := range s.cands {
 		spans = spans[:0]
 		if !m.eval(m.topics[ti].root, s, &spans) {
 			continue
 		}
 		hits = append(hits, Hit{ID: m.topics[ti].id, Spans: toRunes(spans, s.view)})
+	}
+	if cap(spans) <= 1<<12 {
+		s.spans = spans[:0]
 	}
 	return hits
 }
