@@ -8,7 +8,6 @@ package intent
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 
@@ -89,14 +88,14 @@ type compiledRule struct {
 
 // Enricher tags intents. It is immutable and safe for concurrent use.
 type Enricher struct {
-	exact      map[string][]int // first word → rules
-	prefixes   map[string][]int // first-word prefix → rules
-	prefixLens []int            // distinct prefix lengths, ascending
-	anyFirst   []int            // rules whose first word is _
-	rules      []compiledRule
-	enabled    [len(post.Intents)]bool
-	negators   map[string]bool
-	pool       sync.Pool
+	exact    map[string][]int        // first word → rules
+	prefixes map[string][]prefixRule // first 3 bytes of a first-word prefix → its rules
+	short    []prefixRule            // first-word prefixes shorter than 3 bytes
+	anyFirst []int                   // rules whose first word is _
+	rules    []compiledRule
+	enabled  [len(post.Intents)]bool
+	negators map[string]bool
+	pool     sync.Pool
 }
 
 // New compiles the rules.
@@ -104,7 +103,7 @@ func New(cfg Config) (*Enricher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("intent: %w", err)
 	}
-	e := &Enricher{exact: map[string][]int{}, prefixes: map[string][]int{}, negators: set(negators)}
+	e := &Enricher{exact: map[string][]int{}, prefixes: map[string][]prefixRule{}, negators: set(negators)}
 	for i := range e.enabled {
 		e.enabled[i] = true
 		for _, d := range cfg.Disabled {
@@ -142,17 +141,42 @@ func New(cfg Config) (*Enricher, error) {
 		case first.any || first.suffix:
 			e.anyFirst = append(e.anyFirst, idx)
 		case first.prefix:
-			if _, ok := e.prefixes[first.text]; !ok && !slices.Contains(e.prefixLens, len(first.text)) {
-				e.prefixLens = append(e.prefixLens, len(first.text))
-			}
-			e.prefixes[first.text] = append(e.prefixes[first.text], idx)
+			e.addPrefix(first.text, idx)
 		default:
 			e.exact[first.text] = append(e.exact[first.text], idx)
 		}
 	}
-	slices.Sort(e.prefixLens)
 	e.pool.New = func() any { return &[]tokens.Token{} }
 	return e, nil
+}
+
+// prefixRule is the rules whose first word has one prefix.
+type prefixRule struct {
+	prefix string
+	rules  []int
+}
+
+// addPrefix indexes rule idx under its first word's prefix p.
+func (e *Enricher) addPrefix(p string, idx int) {
+	list, key := &e.short, ""
+	if len(p) >= 3 {
+		key = p[:3]
+		l := e.prefixes[key]
+		list = &l
+	}
+	found := false
+	for i := range *list {
+		if (*list)[i].prefix == p {
+			(*list)[i].rules = append((*list)[i].rules, idx)
+			found = true
+		}
+	}
+	if !found {
+		*list = append(*list, prefixRule{prefix: p, rules: []int{idx}})
+	}
+	if key != "" {
+		e.prefixes[key] = *list
+	}
 }
 
 func set(ws []string) map[string]bool {
@@ -236,12 +260,20 @@ func (e *Enricher) classify(text string, toks []tokens.Token) [len(post.Intents)
 			e.try(ri, text, toks, pos, &found)
 		}
 		w := toks[pos].Text
-		for _, l := range e.prefixLens {
-			if l > len(w) {
-				break
+		if len(w) >= 3 {
+			for _, pr := range e.prefixes[w[:3]] {
+				if strings.HasPrefix(w, pr.prefix) {
+					for _, ri := range pr.rules {
+						e.try(ri, text, toks, pos, &found)
+					}
+				}
 			}
-			for _, ri := range e.prefixes[w[:l]] {
-				e.try(ri, text, toks, pos, &found)
+		}
+		for _, pr := range e.short {
+			if strings.HasPrefix(w, pr.prefix) {
+				for _, ri := range pr.rules {
+					e.try(ri, text, toks, pos, &found)
+				}
 			}
 		}
 		for _, ri := range e.anyFirst {
