@@ -118,7 +118,8 @@ var backfills = map[string]string{
  sumState(toFloat64(es)) AS sentiment_sum, uniqUpToState(16)(author_pseudonym) AS authors_k
  FROM {db}.posts ARRAY JOIN e_topic AS et, e_entity AS ee, e_type AS ey, e_sentiment AS es GROUP BY day, topic, entity, entity_type`,
 	"q_theme_posts": `SELECT mt AS topic, mh AS theme, created_at, post_id, source, lang, author_pseudonym, ms AS sentiment, text,
- arrayFilter((e, t) -> t = mt, e_entity, e_topic) AS entities, arrayFilter((y, t) -> t = mt, e_type, e_topic) AS entity_types
+ arrayFilter((e, t) -> t = mt, e_entity, e_topic) AS entities, arrayFilter((y, t) -> t = mt, e_type, e_topic) AS entity_types,
+ arrayDistinct(extractAll(lowerUTF8(text), '\\p{L}{4,}')) AS terms
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != ''`,
 }
 
@@ -130,7 +131,7 @@ var backfillColumns = map[string]string{
 	"q_theme_dims":      "(day, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
 	"q_theme_dims_week": "(week, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
 	"q_entity_day":      "(day, topic, entity, entity_type, mentions, sentiment_sum, authors_k)",
-	"q_theme_posts":     "(topic, theme, created_at, post_id, source, lang, author_pseudonym, sentiment, text, entities, entity_types)",
+	"q_theme_posts":     "(topic, theme, created_at, post_id, source, lang, author_pseudonym, sentiment, text, entities, entity_types, terms)",
 }
 
 // Backfill fills each empty query-API aggregate from posts. It is only

@@ -29,6 +29,8 @@
 --   (topic, theme, created_at): the most recent posts of a group are a
 --   contiguous range instead of a scan of whole days of posts. It holds the
 --   anonymized text, so retention drops its monthly partitions with posts'.
+--   terms are the post's distinct lowercased words of 4+ letters, computed
+--   once here (about 6 us per row) instead of by every drivers query.
 --
 -- Small index granules (256 rows) keep a query from reading 8192 states to
 -- use a few. Not backfilled: the tables fill from the next insert on (a
@@ -147,7 +149,8 @@ CREATE TABLE IF NOT EXISTS {{table "q_theme_posts"}}{{onCluster}} (
     sentiment         Float32,
     text              String,
     entities          Array(String),
-    entity_types      Array(String)
+    entity_types      Array(String),
+    terms             Array(String)
 ) ENGINE = {{engine "MergeTree" "q_theme_posts"}}
 PARTITION BY toYYYYMM(created_at)
 ORDER BY (topic, theme, created_at)
@@ -167,7 +170,8 @@ SELECT
     ms AS sentiment,
     text,
     arrayFilter((e, t) -> t = mt, e_entity, e_topic) AS entities,
-    arrayFilter((y, t) -> t = mt, e_type, e_topic) AS entity_types
+    arrayFilter((y, t) -> t = mt, e_type, e_topic) AS entity_types,
+    arrayDistinct(extractAll(lowerUTF8(text), '\\p{L}{4,}')) AS terms
 FROM {{table "posts"}}
 ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms
 WHERE mt != '';
