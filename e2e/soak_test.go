@@ -4,6 +4,7 @@ package e2e_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"hash/fnv"
@@ -74,7 +75,9 @@ func TestSoak(t *testing.T) {
 		n := envInt("UNDERTONE_SOAK_CALIBRATE", 100000)
 		src := startGenerate(t, "--posts", fmt.Sprint(n), "--days", "28", "--seed", "60", "--start", "2026-10-01", "--invalid-rate", "0.01")
 		start := time.Now()
-		sent, err := produceStream(t.Context(), w, src, ex, n, 0, nil)
+		// The generator numbers posts from the start of each run, so the
+		// calibration's ids get a prefix: the soak's posts are new posts.
+		sent, err := produceStream(t.Context(), w, src, ex, n, 0, nil, "cal-")
 		if err != nil {
 			t.Fatalf("calibration produce: %v", err)
 		}
@@ -100,7 +103,7 @@ func TestSoak(t *testing.T) {
 	prodDone := make(chan error, 1)
 	var produced atomic.Int64
 	go func() {
-		_, err := produceStream(t.Context(), w, src, ex, total, rate, &produced)
+		_, err := produceStream(t.Context(), w, src, ex, total, rate, &produced, "")
 		prodDone <- err
 	}()
 
@@ -210,8 +213,9 @@ func startGenerate(t *testing.T, args ...string) *bufio.Reader {
 
 // produceStream sends up to n lines of src to posts.raw, recording each in
 // ex: all at once in chunks of 2,000 when rate is 0, else rate/10 lines
-// every 100 ms. It returns how many it sent.
-func produceStream(ctx context.Context, w *kafka.Writer, src *bufio.Reader, ex *streamExpect, n, rate int, sent *atomic.Int64) (int, error) {
+// every 100 ms. A non-empty idPrefix is put in front of each record's
+// string id. It returns how many it sent.
+func produceStream(ctx context.Context, w *kafka.Writer, src *bufio.Reader, ex *streamExpect, n, rate int, sent *atomic.Int64, idPrefix string) (int, error) {
 	per, every := 2000, time.Duration(0)
 	if rate > 0 {
 		per, every = max(rate/10, 1), 100*time.Millisecond
@@ -237,6 +241,9 @@ func produceStream(ctx context.Context, w *kafka.Writer, src *bufio.Reader, ex *
 			line, err := src.ReadBytes('\n')
 			if len(line) > 0 && line[len(line)-1] == '\n' {
 				line = line[:len(line)-1]
+			}
+			if len(line) > 0 && idPrefix != "" {
+				line = bytes.Replace(line, []byte(`"id":"`), []byte(`"id":"`+idPrefix), 1)
 			}
 			if len(line) > 0 {
 				ex.add(line)
