@@ -9,7 +9,7 @@ import (
 )
 
 // floorMacroRecall is the dev macro-averaged recall the committed model
-// reached (0.567) minus a small margin.
+// reached (0.568) minus a small margin.
 const floorMacroRecall = 0.555
 
 // TestQuality scores sentiment labels on the SemEval-2016 devtest split of

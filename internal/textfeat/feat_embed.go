@@ -24,7 +24,7 @@ const EmbedDim = 50
 
 // EmbedVersion changes whenever the embedded word vectors change; model
 // versions include it.
-const EmbedVersion = "glove6B50d-40k"
+const EmbedVersion = "glove6B50d-40k-nonneg"
 
 // Embeddings maps token hashes to int8 word vectors. It is immutable and
 // safe for concurrent use.
@@ -105,14 +105,16 @@ func (e *Embeddings) row(h uint64) int {
 }
 
 // Embed writes into out (length EmbedDim) the mean word vector of the
-// tokens [a, b) that have one (all zeros when none has) and returns how
-// many tokens had a vector. It does not allocate.
+// words [a, b) that have one, except words in a negation scope ("not
+// bad": the vector of "bad" would pull the wrong way; the negated
+// unigram features carry them), all zeros when none has, and returns how
+// many words had a vector. It does not allocate.
 func (d *Doc) Embed(e *Embeddings, a, b int, out []float32) int {
 	var acc [EmbedDim]int32
 	n := 0
 	for i := a; i < b; i++ {
 		t := &d.Tokens[i]
-		if t.Flags&FlagWord == 0 {
+		if t.Flags&(FlagWord|FlagNeg) != FlagWord {
 			continue
 		}
 		r := e.row(t.Hash)
@@ -166,12 +168,12 @@ func (e *Embeddings) Project(w []float32, n int) *Projection {
 	return p
 }
 
-// EmbedRows appends to dst the word-vector rows of the tokens [a, b) that
-// have one (for Projection.AddLogits) and returns the extended slice.
+// EmbedRows appends to dst the word-vector rows of the words [a, b) that
+// Embed averages (for Projection.AddLogits) and returns the extended slice.
 func (d *Doc) EmbedRows(e *Embeddings, a, b int, dst []int32) []int32 {
 	for i := a; i < b; i++ {
 		t := &d.Tokens[i]
-		if t.Flags&FlagWord == 0 {
+		if t.Flags&(FlagWord|FlagNeg) != FlagWord {
 			continue
 		}
 		if r := e.row(t.Hash); r >= 0 {

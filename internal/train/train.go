@@ -79,7 +79,7 @@ func DefaultOptions() Options {
 		DataDir: "../shared/data", Seed: 20260428,
 		EmoBits: 18, SentBits: 18,
 		EmoChar: 4, SentChar: 4,
-		EmoEpochs: 10, SentEpochs: 6,
+		EmoEpochs: 15, SentEpochs: 6,
 		EmoLR: 0.1, SentLR: 0.1,
 		EmoL2: 1e-5, SentL2: 1e-4,
 		WeightSemEval: 1, WeightTweetEval: 1, EmoAvgFrom: -1,
