@@ -237,7 +237,8 @@ const (
 // grouped by keys. It reads the query API's aggregates (migration 0010):
 // q_theme_dims at the dimension of the filter (the whole volume, one
 // source/lang/sentiment dimension, or the key's source/lang), adding full
-// ISO weeks from q_theme_dims_week when no key needs single days. A filter
+// ISO weeks from q_theme_dims_week when no key needs single days and the
+// whole volume (dim 0) is read. A filter
 // that combines two dimensions (say source and lang) reads the mentions
 // fact table instead. themes restricts theme values ("" is the topic's
 // whole volume); no topics means every topic except "" (all posts).
@@ -302,12 +303,13 @@ func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter,
 		authCol, authMerge = "authors_k", "uniqUpToMerge(16)(authors_k)"
 	}
 	cols := "topic, theme, value, post_count, sentiment_sum, " + authCol
-	// Full weeks [ws, we) come from the weekly table when that saves
-	// states: only answers that merge author sketches gain from it.
+	// Full weeks [ws, we) come from the weekly table (whole volume only,
+	// author sketches only) when that saves states: only unfiltered
+	// answers that merge author sketches gain from it.
 	ws, we := weekStart(from), weekStart(to.AddDate(0, 0, -6))
 	var inner string
 	args := append(w.args, clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
-	if !daily && m == withAuthors && ws.Before(we) {
+	if !daily && m == withAuthors && dim == dimAll && ws.Before(we) {
 		inner = "SELECT day, " + cols + " FROM " + q.db + ".q_theme_dims WHERE " + w.sql() +
 			" AND ((day >= toDate(@from) AND day < toDate(@ws)) OR (day >= toDate(@we) AND day < toDate(@to)))" +
 			" UNION ALL SELECT week AS day, " + cols + " FROM " + q.db + ".q_theme_dims_week WHERE " + w.sql() +

@@ -20,8 +20,11 @@
 -- * authors_k is uniqUpTo(16): exact up to 16 distinct authors and a single
 --   byte above, so queries that only need the k-anonymity check
 --   (privacy.min_authors <= 16) never read the uniqHLL12 column (movers).
--- * q_theme_dims_week: the same per ISO week (Monday), so weekly trends and
---   long periods read one state per full week plus the days at the edges.
+-- * q_theme_dims_week: the whole-volume rows (dim 0) per ISO week (Monday)
+--   with the author sketches only, so unfiltered weekly trends and long
+--   periods read one state per full week plus the days at the edges. (Only
+--   dim 0 and no authors_k: a quarter of the rows for the view to build on
+--   every insert.)
 -- * q_entity_day: entity mentions per (day, topic, entity) with authors_k
 --   only (entity authors are only ever used for the k check).
 -- * q_theme_posts: the drill-down candidates of quotes and drivers, one row
@@ -86,8 +89,7 @@ CREATE TABLE IF NOT EXISTS {{table "q_theme_dims_week"}}{{onCluster}} (
     value            String,
     post_count       AggregateFunction(count),
     sentiment_sum    AggregateFunction(sum, Float64),
-    authors          AggregateFunction(uniqHLL12, String),
-    authors_k        AggregateFunction(uniqUpTo(16), String)
+    authors          AggregateFunction(uniqHLL12, String)
 ) ENGINE = {{engine "AggregatingMergeTree" "q_theme_dims_week"}}
 PARTITION BY toYYYYMM(week)
 ORDER BY (dim, topic, theme, week, value)
@@ -98,17 +100,16 @@ SETTINGS index_granularity = 256;
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{table "q_theme_dims_week_mv"}}{{onCluster}} TO {{table "q_theme_dims_week"}} AS
 SELECT
     toMonday(toDate(created_at)) AS week,
-    arrayJoin([0, 1, 2, 3]) AS dim,
+    toUInt8(0) AS dim,
     mt AS topic,
     mh AS theme,
-    ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,
+    '' AS value,
     countState() AS post_count,
     sumState(toFloat64(ms)) AS sentiment_sum,
-    uniqHLL12State(author_pseudonym) AS authors,
-    uniqUpToState(16)(author_pseudonym) AS authors_k
+    uniqHLL12State(author_pseudonym) AS authors
 FROM {{table "posts"}}
 ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms
-GROUP BY week, dim, topic, theme, value;
+GROUP BY week, topic, theme;
 
 CREATE TABLE IF NOT EXISTS {{table "q_entity_day"}}{{onCluster}} (
     day            Date,
