@@ -231,6 +231,9 @@ func appendFloat(b []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		f = 0
 	}
+	if f == 0 && !math.Signbit(f) { // common for rounded scores
+		return append(b, '0')
+	}
 	// Fast path for the common scores rounded to at most 4 decimals: the
 	// double nearest to k/10^4 has k/10^4 (trailing zeros trimmed) as its
 	// shortest round-tripping decimal, which is what strconv would print.

@@ -43,7 +43,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		},
 		"floats": func(e *post.Enriched) {
 			e.Sentiment = post.Sentiment{Score: -0.000000123, Label: "negative"}
-			e.Emotions = map[string]float64{"fear": 1e21, "joy": 0.1, "neutral": 0, "anger": 1e-7, "love": 123456789.125, "grief": -0}
+			e.Emotions = map[string]float64{"fear": 1e21, "joy": 0.1, "neutral": 0, "anger": 1e-7, "love": 123456789.125, "grief": -0, "remorse": math.Copysign(0, -1)}
 			e.Ekman = map[string]float64{"fear": 0.5}
 		},
 		"full maps and a near miss": func(e *post.Enriched) {
