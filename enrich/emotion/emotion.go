@@ -3,11 +3,12 @@
 // Ekman roll-up, the marketer themes and, for each matched topic, the themes
 // of the clauses that mention it.
 //
-// The model is one-vs-rest logistic regression over hashed word and bigram
-// features plus lexicon rule features, trained jointly on GoEmotions,
-// SemEval-2018 E-c and TweetEval emotion (labels mapped onto GoEmotions,
-// unmapped labels masked), with per-label Platt calibration and thresholds
-// tuned on the GoEmotions dev split. It is trained by `undertone train`
+// The model is one-vs-rest logistic regression over hashed word, bigram and
+// character n-gram features, lexicon rule features and the mean GloVe word
+// vector, trained jointly on GoEmotions, SemEval-2018 E-c and TweetEval
+// emotion (labels mapped onto GoEmotions, unmapped labels masked), with 28
+// label outputs plus a 7-output Ekman head, per-output Platt calibration
+// and thresholds tuned on the GoEmotions dev split (see Decide). It is trained by `undertone train`
 // (internal/train) and embedded in the binary; see docs/models.md.
 package emotion
 
@@ -31,7 +32,7 @@ const Name = "emotion"
 
 // codeVersion changes when the enricher's own logic changes; Version adds
 // the model's digest.
-const codeVersion = "2" // 2: topic clauses include the follow-up clauses that name no topic
+const codeVersion = "3" // 3: ekman from the model's Ekman head, emotion_labels gated by its groups; 2: topic clauses include the follow-up clauses that name no topic
 
 //go:embed model.bin.gz
 var modelFile []byte
