@@ -20,7 +20,7 @@ import (
 const Name = "intent"
 
 // Version changes whenever the rules change.
-const Version = "2"
+const Version = "3"
 
 // Config is the intent enricher's configuration (enrich.enrichers.intent).
 type Config struct {
