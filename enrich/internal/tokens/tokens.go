@@ -40,19 +40,35 @@ func Append(dst []Token, text string) []Token {
 	first := len(dst)
 	runeIdx := 0
 	inWord := false
-	var cur Token
 	needLower := false
 	asciiUpper := 0 // bytes of ASCII words that need lowercasing
+	// A word's token is appended when it starts and completed in place
+	// when it ends (copying Tokens around was most of the cost).
+	end := func(byteEnd, runeEnd int) {
+		t := &dst[len(dst)-1]
+		t.ByteEnd = byteEnd
+		t.End = runeEnd
+		w := text[t.ByteStart:byteEnd]
+		switch {
+		case !needLower:
+			t.Text = w
+		case runeEnd-t.Start == len(w): // ASCII: lowercased below, all words at once
+			asciiUpper += len(w)
+		default:
+			t.Text = strings.ToLower(w)
+		}
+	}
 	for bi, r := range text {
 		if isWord(r) {
 			if !inWord {
 				inWord = true
-				cur = Token{Start: runeIdx, ByteStart: bi}
+				title := false
 				if r < utf8.RuneSelf {
-					cur.Title = r >= 'A' && r <= 'Z'
+					title = r >= 'A' && r <= 'Z'
 				} else {
-					cur.Title = unicode.IsUpper(r)
+					title = unicode.IsUpper(r)
 				}
+				dst = append(dst, Token{Start: runeIdx, ByteStart: bi, Title: title})
 				needLower = false
 			}
 			if r >= utf8.RuneSelf || (r >= 'A' && r <= 'Z') {
@@ -60,12 +76,12 @@ func Append(dst []Token, text string) []Token {
 			}
 		} else if inWord {
 			inWord = false
-			dst = append(dst, finish(text, cur, bi, runeIdx, needLower, &asciiUpper))
+			end(bi, runeIdx)
 		}
 		runeIdx++
 	}
 	if inWord {
-		dst = append(dst, finish(text, cur, len(text), runeIdx, needLower, &asciiUpper))
+		end(len(text), runeIdx)
 	}
 	if asciiUpper > 0 {
 		// Lowercase the ASCII words with capitals into one string (one
@@ -92,23 +108,6 @@ func Append(dst []Token, text string) []Token {
 		}
 	}
 	return dst
-}
-
-// finish completes t. An ASCII word that needs lowercasing is left with an
-// empty Text and its length added to *asciiUpper for Append to fill in.
-func finish(text string, t Token, byteEnd, runeEnd int, needLower bool, asciiUpper *int) Token {
-	t.ByteEnd = byteEnd
-	t.End = runeEnd
-	w := text[t.ByteStart:byteEnd]
-	if needLower {
-		if runeEnd-t.Start == len(w) { // ASCII
-			*asciiUpper += len(w)
-			return t
-		}
-		w = strings.ToLower(w)
-	}
-	t.Text = w
-	return t
 }
 
 // Split tokenizes text into a new slice.

@@ -88,3 +88,18 @@ func TestAppendLowercases(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkAppend(b *testing.B) {
+	texts := []string{
+		"Short review: Acme Fone nailed it with the camera, I'm so happy. Recommended.",
+		"lol wait, why does the Beta Mobile battery behave differently after a restart? smh",
+		"Ngl the Zenith cold brew is sooo good 😍 but the line at the downtown store was insane!!!",
+	}
+	var buf []Token
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		buf = Append(buf[:0], texts[i%len(texts)])
+		i++
+	}
+}
