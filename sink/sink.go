@@ -170,7 +170,9 @@ func NewStage(cfg StageConfig, w *store.Writer, set Settings) (*Stage, error) {
 		base = slog.New(slog.DiscardHandler)
 	}
 	dlq := stream.NewWriter(cfg.Brokers, cfg.DLQTopic)
-	h := NewHandler(w, dlq, set.Registerer)
+	// Partitions' partial batches (batch_timeout at low volume) that wait
+	// while an INSERT is in flight share the next one (store.Coalescer).
+	h := NewHandler(store.NewCoalescer(w, cfg.BatchSize), dlq, set.Registerer)
 	c, err := stream.NewConsumer(stream.ConsumerConfig{
 		Brokers:      cfg.Brokers,
 		GroupID:      cfg.GroupID,

@@ -78,11 +78,7 @@ scaled out, or replaced by the single-stage commands, at any time.`,
 			// stores the batches that pile up while an INSERT is in flight
 			// in the next single INSERT (up to sink.batch_size posts), since
 			// ClickHouse's cost per INSERT is high (docs/storage.md).
-			// Enrich batches big enough that the partitions' batches fill
-			// one sink.batch_size INSERT together.
-			ecfg := cfg
-			ecfg.Enrich.BatchSize = max(cfg.Enrich.BatchSize, cfg.Sink.BatchSize/max(k.Partitions, 1))
-			enr, err := newEnrichStage(ecfg, d.logger.With("stage", "enrich"), d.registry, enrichStageOptions{
+			enr, err := newEnrichStage(cfg, d.logger.With("stage", "enrich"), d.registry, enrichStageOptions{
 				sink: store.NewCoalescer(w, cfg.Sink.BatchSize), resume: w.Resume, permanent: store.Invalid,
 			})
 			if err != nil {
