@@ -15,13 +15,41 @@ import (
 // ClickHouse (dedupe lookup + one INSERT + every materialized view), in
 // batches of 20,000 (sink.batch_size's default), for posts spread over 1 day
 // (a live stream) and over 30 days (a backfill: many more aggregate groups
-// per batch).
+// per batch). The views=none case drops every materialized view first: the
+// floor of the same Writer and rows with nothing derived.
 func BenchmarkWriterClickHouse(b *testing.B) {
-	for _, days := range []int{1, 30} {
-		b.Run(fmt.Sprintf("days=%d", days), func(b *testing.B) {
+	for _, bc := range []struct {
+		days    int
+		noViews bool
+	}{{1, false}, {30, false}, {1, true}} {
+		name := fmt.Sprintf("days=%d", bc.days)
+		if bc.noViews {
+			name += "/views=none"
+		}
+		b.Run(name, func(b *testing.B) {
 			addr := testenv.ClickHouse(b)
 			db := testenv.Database(b, addr)
 			cfg, conn := migrated(b, addr, db)
+			if bc.noViews {
+				rows, err := conn.Query(b.Context(), "SELECT name FROM system.tables WHERE database = ? AND engine = 'MaterializedView'", db)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var views []string
+				for rows.Next() {
+					var v string
+					if err := rows.Scan(&v); err != nil {
+						b.Fatal(err)
+					}
+					views = append(views, v)
+				}
+				rows.Close()
+				for _, v := range views {
+					if err := conn.Exec(b.Context(), "DROP TABLE "+db+"."+v); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
 			w, err := store.NewWriter(conn, cfg.Schema(), store.WriterConfig{SourceTopic: "bench"}, store.Settings{})
 			if err != nil {
 				b.Fatal(err)
@@ -31,7 +59,7 @@ func BenchmarkWriterClickHouse(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				b.StopTimer()
-				posts := storetest.Posts(batch, days, 4, seed)
+				posts := storetest.Posts(batch, bc.days, 4, seed)
 				seed++
 				b.StartTimer()
 				if err := w.Write(b.Context(), posts); err != nil {
