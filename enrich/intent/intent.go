@@ -20,7 +20,7 @@ import (
 const Name = "intent"
 
 // Version changes whenever the rules change.
-const Version = "3"
+const Version = "4"
 
 // Config is the intent enricher's configuration (enrich.enrichers.intent).
 type Config struct {
@@ -249,7 +249,7 @@ func (e *Enricher) classify(text string, toks []tokens.Token) [len(post.Intents)
 		// "Acme Laptop or a Beta tablet for a student?": a question
 		// offering alternatives is a comparison.
 		for k := 1; k+1 < len(toks); k++ {
-			if toks[k].Text == "or" && questionAt(text, toks[k].ByteEnd) && !orNotAlternative[toks[k+1].Text] {
+			if toks[k].Text == "or" && questionAt(text, toks[k].ByteEnd) && !orNotAlternative[toks[k+1].Text] && toks[k-1].Text != "me" {
 				found[intentIndex(comparison)] = true
 				break
 			}
@@ -331,7 +331,9 @@ func questionAt(text string, i int) bool {
 // orNotAlternative are words after "or" that do not offer an alternative
 // ("a day or two?", "or something?", "or not?").
 var orNotAlternative = map[string]bool{"not": true, "something": true, "anything": true, "so": true, "two": true,
-	"three": true, "more": true, "less": true, "what": true, "is": true, "am": true, "are": true, "was": true, "just": true, "whatever": true}
+	"three": true, "more": true, "less": true, "what": true, "is": true, "am": true, "are": true, "was": true, "just": true, "whatever": true,
+	// "is it just me or does …": a second question, not an alternative
+	"does": true, "do": true, "did": true, "has": true, "have": true, "should": true, "can": true, "will": true, "would": true, "could": true}
 
 func intentIndex(name string) int {
 	for i, n := range post.Intents {

@@ -413,8 +413,8 @@ var rules = []rule{
 	{intent: complaint, words: "went down", notBefore: []string{"price", "prices", "fees", "bill"}},
 	{intent: complaint, words: "is down", guard: true, notBefore: []string{"price", "prices"}},
 	{intent: complaint, words: "was down", guard: true, notBefore: []string{"price", "prices"}},
-	{intent: complaint, words: "nobody", notAfter: []string{"beats", "does", "makes", "compares", "else"}},
-	{intent: complaint, words: "no one", notAfter: []string{"beats", "does", "makes", "compares", "else"}},
+	{intent: complaint, words: "nobody", notAfter: notNobody},
+	{intent: complaint, words: "no one", notAfter: notNobody},
 	{intent: complaint, words: "with no", notAfter: []string{"fees", "fee", "extra", "problems", "problem", "issues", "issue", "hassle", "complaints", "lag", "ads", "regrets", "sugar", "fuss"}},
 	{intent: complaint, words: "no explanation"},
 	{intent: complaint, words: "no warning"},
@@ -434,7 +434,8 @@ var rules = []rule{
 	{intent: complaint, words: "unusable"},
 	{intent: complaint, words: "disconnect*"},
 	{intent: complaint, words: "keep *ing", notBefore: []string{"i", "we", "you", "they"}},
-	{intent: complaint, words: "me out", notBefore: []string{"help", "helped", "helping", "hear", "check", "figure", "sort", "sorted", "take", "bail", "bailed", "freaked", "freaks"}},
+	{intent: complaint, words: "me out", notBefore: []string{"help", "helped", "helping", "hear", "check", "figure", "sort", "sorted", "take", "bail", "bailed",
+		"freak", "freaked", "freaks", "freaking", "creep", "creeps", "creeped", "weird", "weirds", "stress", "stresses", "wear", "wore", "wears", "tire", "tires", "wiped", "psych", "psyched"}},
 	{intent: complaint, words: "locked out"},
 	{intent: complaint, words: "rejected"},
 	{intent: complaint, words: "declined my"},
@@ -527,6 +528,11 @@ var rules = []rule{
 	{intent: comparison, words: "compared to"},
 	{intent: comparison, words: "compare*"},
 }
+
+// notNobody are words after "nobody" / "no one" that do not report a
+// failure ("nobody knows this, …", "nobody beats …").
+var notNobody = []string{"beats", "does", "makes", "compares", "else", "knows", "know", "asked", "told", "tells", "saw",
+	"expected", "expects", "needs", "talks", "mentions", "believes", "likes", "loves"}
 
 // ticketWords are objects of "closed my" that are not accounts.
 var ticketWords = []string{"ticket", "case", "complaint", "claim", "issue", "request", "eyes", "laptop", "app", "tab", "tabs"}
