@@ -35,8 +35,9 @@
 --   terms are the post's distinct lowercased words of 4+ letters, computed
 --   once here (about 6 us per row) instead of by every drivers query.
 --
--- Small index granules (256 rows) keep a query from reading 8192 states to
--- use a few. Not backfilled: the tables fill from the next insert on (a
+-- Small index granules keep a query from reading 8192 states to use a few;
+-- in q_theme_dims the value comes before the day in the sorting key, so a
+-- filter on one source reads that source's days only. Not backfilled: the tables fill from the next insert on (a
 -- database that already holds posts can be filled with the views' SELECTs,
 -- see query/querytest.Backfill and docs/api.md).
 DROP TABLE IF EXISTS {{table "q_theme_daily_mv"}}{{onCluster}};
@@ -61,8 +62,8 @@ CREATE TABLE IF NOT EXISTS {{table "q_theme_dims"}}{{onCluster}} (
     authors_k        AggregateFunction(uniqUpTo(16), String)
 ) ENGINE = {{engine "AggregatingMergeTree" "q_theme_dims"}}
 PARTITION BY toYYYYMM(day)
-ORDER BY (dim, topic, theme, day, value)
-SETTINGS index_granularity = 256;
+ORDER BY (dim, topic, theme, value, day)
+SETTINGS index_granularity = 32;
 
 {{distributed "q_theme_dims" ""}}
 
@@ -92,8 +93,8 @@ CREATE TABLE IF NOT EXISTS {{table "q_theme_dims_week"}}{{onCluster}} (
     authors          AggregateFunction(uniqHLL12, String)
 ) ENGINE = {{engine "AggregatingMergeTree" "q_theme_dims_week"}}
 PARTITION BY toYYYYMM(week)
-ORDER BY (dim, topic, theme, week, value)
-SETTINGS index_granularity = 256;
+ORDER BY (dim, week, topic, theme, value)
+SETTINGS index_granularity = 32;
 
 {{distributed "q_theme_dims_week" ""}}
 
