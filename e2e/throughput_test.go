@@ -125,13 +125,30 @@ func peakRSS(pid int) int64 {
 	return 0
 }
 
-// clickhousePid returns the pid of the local clickhouse-server serving the
-// test port, or 0.
+// clickhousePid returns the pid of the local clickhouse-server that serves
+// the test address, or 0: the one whose command line names
+// clickhouse-<port> (deploy/local's layout), else the only one running.
 func clickhousePid() int {
-	out, err := exec.Command("pgrep", "-o", "-f", "clickhouse-server").Output()
+	addr := os.Getenv("UNDERTONE_TEST_CLICKHOUSE")
+	port := addr[strings.LastIndexByte(addr, ':')+1:]
+	out, err := exec.Command("pgrep", "-a", "-f", "clickhouse-server").Output()
 	if err != nil {
 		return 0
 	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(out)))
-	return pid
+	var pids []int
+	for l := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
+		pidStr, cmd, _ := strings.Cut(l, " ")
+		pid, _ := strconv.Atoi(pidStr)
+		if !strings.HasPrefix(cmd, "/usr/") && !strings.Contains(cmd, "clickhouse-server ") {
+			continue
+		}
+		if port != "" && strings.Contains(cmd, "clickhouse-"+port+"/") {
+			return pid
+		}
+		pids = append(pids, pid)
+	}
+	if len(pids) == 1 {
+		return pids[0]
+	}
+	return 0
 }
