@@ -32,15 +32,45 @@ func labelF1(probs [][]float64, gold [][]bool, k int, t float64, idx []int) floa
 	return f1(tp, fp, fn)
 }
 
-// tuneThreshold picks the threshold maximizing F1 of label k on idx.
-func tuneThreshold(probs [][]float64, gold [][]bool, k int, idx []int) float64 {
-	best, bt := -1.0, 0.5
+// thresholdSmooth is the half-width, in grid steps, of the moving average
+// applied to the F1-vs-threshold curve before picking its maximum (0: the
+// raw maximum). A wider window picks thresholds in broad F1 plateaus
+// rather than on single-example spikes, which overfit small dev splits.
+var thresholdSmooth = 0
+
+// thresholdGrid is the grid of candidate thresholds.
+func thresholdGrid() []float64 {
+	var g []float64
 	for t := 0.03; t < 0.95; t += 0.01 {
-		if f := labelF1(probs, gold, k, t, idx); f > best+1e-9 {
-			best, bt = f, t
+		g = append(g, t)
+	}
+	return g
+}
+
+// pickThreshold returns the grid threshold with the best (smoothed) F1.
+func pickThreshold(grid, f []float64) float64 {
+	best, bt := -1.0, 0.5
+	for i := range f {
+		lo, hi := max(0, i-thresholdSmooth), min(len(f)-1, i+thresholdSmooth)
+		s := 0.0
+		for j := lo; j <= hi; j++ {
+			s += f[j]
+		}
+		if s /= float64(hi - lo + 1); s > best+1e-9 {
+			best, bt = s, grid[i]
 		}
 	}
 	return bt
+}
+
+// tuneThreshold picks the threshold maximizing F1 of label k on idx.
+func tuneThreshold(probs [][]float64, gold [][]bool, k int, idx []int) float64 {
+	grid := thresholdGrid()
+	f := make([]float64, len(grid))
+	for i, t := range grid {
+		f[i] = labelF1(probs, gold, k, t, idx)
+	}
+	return pickThreshold(grid, f)
 }
 
 // decide applies thresholds, falling back to the argmax label when none

@@ -55,6 +55,9 @@ type Options struct {
 	// EmoEmbed and SentEmbed add the mean GloVe word vector of the post
 	// (textfeat.Embed) to the dense features.
 	EmoEmbed, SentEmbed bool
+	// ThresholdSmooth is the half-width (grid steps of 0.01) of the moving
+	// average over the F1-vs-threshold curves before thresholds are picked.
+	ThresholdSmooth int
 	// EmbScale multiplies the word-vector features in training (a larger
 	// value lets AdaGrad and L2 weigh them more); the exported weights fold
 	// it in.
@@ -223,6 +226,7 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	fmt.Fprintf(o.Report, "emotion training: %d texts (GoEmotions train %d, SemEval-2018 E-c train+dev %d, TweetEval train %d, after removing %d dev duplicates)\n",
 		len(items), len(goTrain), len(ecTrain)+len(ecDev), len(teTrain),
 		len(goTrain)+len(ecTrain)+len(ecDev)+len(teTrain)-len(items))
+	thresholdSmooth = o.ThresholdSmooth
 	emoEmb, err := embeddings(o.EmoEmbed)
 	if err != nil {
 		return nil, err
@@ -277,6 +281,9 @@ func trainEmotion(o Options) (*linear.Model, error) {
 		Train: map[string]any{"epochs": o.EmoEpochs, "lr": o.EmoLR, "l2": o.EmoL2, "seed": o.Seed,
 			"weight_semeval": o.WeightSemEval, "weight_tweeteval": o.WeightTweetEval, "texts": len(items),
 			"lexicon": textfeat.LexiconVersion, "char_ngrams": o.EmoChar, "ekman_head": o.EmoEkmanHead, "embeddings": embedName(o.EmoEmbed)},
+	}
+	if o.ThresholdSmooth > 0 {
+		meta.Train["threshold_smooth"] = o.ThresholdSmooth
 	}
 	m, err := linear.New(meta, w.exportW(), foldEmbScale(w.d, nOut), w.b)
 	if err != nil {
@@ -517,10 +524,11 @@ func embedName(on bool) string {
 func retuneGated(probs [][]float64, gold [][]bool, thr []float64, idx []int, passes int) {
 	nl := len(post.Emotions)
 	sets := make([]uint32, len(probs))
+	grid := thresholdGrid()
+	fs := make([]float64, len(grid))
 	for range passes {
 		for k := range nl {
-			best, bt := -1.0, thr[k]
-			for t := 0.03; t < 0.95; t += 0.01 {
+			for gi, t := range grid {
 				thr[k] = t
 				tp, fp, fn := 0, 0, 0
 				for _, i := range idx {
@@ -535,11 +543,9 @@ func retuneGated(probs [][]float64, gold [][]bool, thr []float64, idx []int, pas
 						fn++
 					}
 				}
-				if f := f1(tp, fp, fn); f > best+1e-9 {
-					best, bt = f, t
-				}
+				fs[gi] = f1(tp, fp, fn)
 			}
-			thr[k] = bt
+			thr[k] = pickThreshold(grid, fs)
 		}
 	}
 }
