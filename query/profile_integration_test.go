@@ -64,6 +64,7 @@ func TestProfileQueries(t *testing.T) {
 		{"sov 30d", "/api/v1/sov?period=30d"},
 		{"sov 90d", "/api/v1/sov?period=90d"},
 		{"sov 30d lang", "/api/v1/sov?period=30d&lang=en"},
+		{"sov 90d source", "/api/v1/sov?period=90d&source=reddit,forum"},
 		{"breakdown source 30d", "/api/v1/breakdown?topic=brand-01&by=source&period=30d"},
 		{"drivers 30d", "/api/v1/drivers?topic=brand-01&theme=fears&period=30d"},
 		{"drivers 7d small topic", "/api/v1/drivers?topic=brand-09&theme=joys&period=7d"},
