@@ -31,12 +31,20 @@ import (
 // non-ASCII letters and case), and compares the digest with the one
 // recorded before the tokenizer was optimized (testdata/identity.sha256).
 //
+// Under -race it uses 1,000 posts and 500 strings with their own digest
+// (testdata/identity-race.sha256, also recorded with the original code).
 // UNDERTONE_TEXTFEAT_DUMP=path writes the full dump for diffing.
 func TestIdentity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates 20,000 posts")
 	}
-	want, err := os.ReadFile("testdata/identity.sha256")
+	// Under -race (make test) the 25,000 texts take minutes: a smaller
+	// corpus with its own digest, also recorded with the original tokenizer.
+	golden, posts, random := "testdata/identity.sha256", 20000, 5000
+	if raceEnabled {
+		golden, posts, random = "testdata/identity-race.sha256", 1000, 500
+	}
+	want, err := os.ReadFile(golden)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +60,7 @@ func TestIdentity(t *testing.T) {
 		defer bw.Flush()
 		w = io.MultiWriter(h, bw)
 	}
-	texts := identityCorpus(t)
+	texts := identityCorpus(t, posts, random)
 	var d textfeat.Doc
 	var dense [textfeat.NumDense]float32
 	var cl []textfeat.Clause
@@ -89,9 +97,9 @@ func TestIdentity(t *testing.T) {
 	}
 }
 
-// identityCorpus returns the texts of 20,000 generated posts (repository
-// taxonomy, seed 1) and 5,000 seeded random strings.
-func identityCorpus(t *testing.T) []string {
+// identityCorpus returns the texts of n generated posts (repository
+// taxonomy, seed 1) followed by m seeded random strings.
+func identityCorpus(t *testing.T, n, m int) []string {
 	t.Helper()
 	tax, err := config.LoadTopics("../../config/topics.yaml")
 	if err != nil {
@@ -101,7 +109,7 @@ func identityCorpus(t *testing.T) []string {
 	for _, tp := range tax.Topics {
 		topics = append(topics, generate.Topic{ID: tp.ID, Name: tp.Name, Kind: tp.Kind, Aliases: tp.Aliases, Features: tp.Features})
 	}
-	g, err := generate.New(generate.Config{Posts: 20000, Days: 30, Seed: 1, Topics: topics,
+	g, err := generate.New(generate.Config{Posts: n, Days: 30, Seed: 1, Topics: topics,
 		Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +138,7 @@ func identityCorpus(t *testing.T) []string {
 		"\xff", "\xe2\x82", "日本語", "Привет", "ΑΒΓ", "straße", "ÀÉÎ", "—", "–", "-", "/", "(", ")", "\"", "*",
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	for range 5000 {
+	for range m {
 		var sb strings.Builder
 		for k := rng.IntN(24); k >= 0; k-- {
 			sb.WriteString(pieces[rng.IntN(len(pieces))])
@@ -148,7 +156,7 @@ func identityCorpus(t *testing.T) []string {
 // models' parameters), dense features, over generated posts.
 func BenchmarkModelFeatures(b *testing.B) {
 	t := &testing.T{}
-	texts := identityCorpus(t)[:20000]
+	texts := identityCorpus(t, 20000, 0)
 	var d textfeat.Doc
 	var dense [textfeat.NumDense]float32
 	b.ReportAllocs()

@@ -1,0 +1,5 @@
+//go:build !race
+
+package textfeat_test
+
+const raceEnabled = false
