@@ -85,11 +85,11 @@ bench: ## benchmarks (BENCHTIME=1s by default; compare runs with benchstat)
 .PHONY: bench-store
 bench-store: ## store/sink into running ClickHouse (+ Kafka): writer rows/s per 20k batch (1-day and 30-day spread), sink process rows/s (UNDERTONE_LONG=1: 200k posts)
 	$(GO) test -tags integration -run '^$$' -bench '^BenchmarkWriterClickHouse$$' -benchmem -benchtime 5x ./store/
+	$(GO) test -tags integration -run '^TestSinkThroughput$$' -v ./sink/ | grep -E 'rows/s|^(ok|FAIL|---)'
 
 .PHONY: bench-e2e
 bench-e2e: ## `undertone run` end to end into running Kafka + ClickHouse: posts/s, CPU per post (run process, ClickHouse), peak RSS (UNDERTONE_BENCH_POSTS, default 100000)
 	$(GO) test -tags integration -run '^$$' -bench '^BenchmarkRunThroughput$$' -benchtime 1x -timeout 30m ./e2e/
-	$(GO) test -tags integration -run '^TestSinkThroughput$$' -v ./sink/ | grep -E 'rows/s|^(ok|FAIL|---)'
 
 .PHONY: bench-api
 bench-api: ## query API latency: loads 10M posts into ClickHouse db bench_query (once) and reports p50/p95/p99 per endpoint, 8 clients
