@@ -139,3 +139,69 @@ func waitQueued(t *testing.T, c *Coalescer, n int) {
 	}
 	t.Fatalf("queue never reached %d", n)
 }
+
+// countingWriter records how often each post_id was written.
+type countingWriter struct {
+	mu     sync.Mutex
+	counts map[string]int
+	writes int
+}
+
+func (w *countingWriter) Write(_ context.Context, batch []post.Enriched) error {
+	time.Sleep(time.Duration(len(batch)) * time.Microsecond)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes++
+	for i := range batch {
+		w.counts[batch[i].PostID]++
+	}
+	return nil
+}
+
+// TestCoalescerStress: many concurrent callers, some cancelling at random
+// moments. Every call that returned nil had its posts written exactly once,
+// every call that failed had them written not at all, and nothing hangs.
+func TestCoalescerStress(t *testing.T) {
+	w := &countingWriter{counts: map[string]int{}}
+	c := NewCoalescer(w, 300)
+	const callers, rounds, size = 8, 40, 50
+	posts := storetest.Posts(callers*rounds*size, 1, 4, 9)
+	var wg sync.WaitGroup
+	results := make([]error, callers*rounds)
+	for g := range callers {
+		wg.Go(func() {
+			for r := range rounds {
+				i := g*rounds + r
+				ctx, cancel := context.WithCancel(t.Context())
+				if i%3 == 0 {
+					time.AfterFunc(time.Duration(i%7)*100*time.Microsecond, cancel)
+				}
+				results[i] = c.Write(ctx, posts[i*size:(i+1)*size])
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	ok, failed := 0, 0
+	for i, err := range results {
+		want := 1
+		if err != nil {
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("call %d: %v", i, err)
+			}
+			want = 0
+			failed++
+		} else {
+			ok++
+		}
+		for _, p := range posts[i*size : (i+1)*size] {
+			if got := w.counts[p.PostID]; got != want {
+				t.Fatalf("call %d (err %v): post written %d times, want %d", i, err, got, want)
+			}
+		}
+	}
+	if c.busy || len(c.queue) != 0 {
+		t.Errorf("coalescer not idle at the end: busy=%v queue=%d", c.busy, len(c.queue))
+	}
+	t.Logf("%d calls stored, %d cancelled, %d writes", ok, failed, w.writes)
+}
