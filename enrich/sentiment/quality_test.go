@@ -9,8 +9,9 @@ import (
 )
 
 // floorMacroRecall is the dev macro-averaged recall the committed model
-// reached (0.568) minus a small margin.
-const floorMacroRecall = 0.555
+// reached (0.596, trained on the whole sentiment-tweets pool) minus a
+// small margin.
+const floorMacroRecall = 0.585
 
 // TestQuality scores sentiment labels on the SemEval-2016 devtest split of
 // the shared data. It skips when the data is not there.

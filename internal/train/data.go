@@ -178,7 +178,8 @@ func LoadSentiment(dir, name string) ([]Item, error) {
 		if c < 0 {
 			continue
 		}
-		text := unescapeU(parts[2])
+		// twitter-2016test-A ends each line with a tab.
+		text := unescapeU(strings.TrimRight(parts[2], "\t\r"))
 		if text == "Not Available" {
 			continue
 		}

@@ -69,6 +69,9 @@ type Options struct {
 	// Sent2016Weight > 0 weighs the 2016 train/dev tweets (same period
 	// and topic style as the dev split).
 	Sent2016Weight float64
+	// SentTrainDevOnly trains sentiment on the SemEval train/dev files only
+	// (the first five of SentimentTrainFiles: the models before 2026-11-28).
+	SentTrainDevOnly bool
 	// SentStack feeds the emotion model's probabilities to the sentiment
 	// model as dense features (the emotion model is trained first).
 	SentStack bool
@@ -600,9 +603,23 @@ func stack(emo *linear.Model, items []Item, xs []vec, char [2]int) {
 	}
 }
 
+// SentimentTrainFiles are the sentiment-tweets files the sentiment model is
+// trained on: the whole SemEval-2013..2016 pool that TweetEval sentiment was
+// drawn from, except twitter-2016devtest-A (the dev metric). The *test* files
+// are the SemEval shared tasks' test sets, not TweetEval's held-out test split
+// (which is not in the data folder).
+var SentimentTrainFiles = []string{
+	"twitter-2013train-A", "twitter-2013dev-A", "twitter-2015train-A", "twitter-2016train-A", "twitter-2016dev-A",
+	"twitter-2013test-A", "twitter-2014test-A", "twitter-2014sarcasm-A", "twitter-2015test-A", "twitter-2016test-A",
+}
+
 func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 	var items []Item
-	for _, name := range []string{"twitter-2013train-A", "twitter-2013dev-A", "twitter-2015train-A", "twitter-2016train-A", "twitter-2016dev-A"} {
+	files := SentimentTrainFiles
+	if o.SentTrainDevOnly {
+		files = files[:5]
+	}
+	for _, name := range files {
 		s, err := LoadSentiment(o.DataDir, name)
 		if err != nil {
 			return nil, err

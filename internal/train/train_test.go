@@ -69,7 +69,7 @@ func writeTinyData(t *testing.T) string {
 	write("tweeteval-emotion/train_labels.txt", teLab.String())
 	write("tweeteval-emotion/val_text.txt", teValText.String())
 	write("tweeteval-emotion/val_labels.txt", teValLab.String())
-	for _, n := range []string{"twitter-2013train-A", "twitter-2013dev-A", "twitter-2015train-A", "twitter-2016train-A", "twitter-2016dev-A"} {
+	for _, n := range train.SentimentTrainFiles {
 		write("sentiment-tweets/"+n+".tsv", sent.String())
 	}
 	write("sentiment-tweets/twitter-2016devtest-A.tsv", sentDev.String())
