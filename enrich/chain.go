@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/undertone/undertone/enrich/internal/tokens"
-	"github.com/undertone/undertone/internal/textfeat"
 	"github.com/undertone/undertone/post"
 )
 
@@ -121,13 +120,13 @@ func (c *Chain) Enrich(ctx context.Context, batch []post.Enriched) error {
 	if len(batch) == 0 {
 		return ctx.Err()
 	}
-	// Word tokens (entity, topic, intent) and model tokens (textfeat.DocOf,
-	// for sentiment and emotion) are computed at most once per post, on
-	// first use, and shared by the enrichers that use them.
+	// Word tokens (entity, topic, intent) are computed at most once per
+	// post, on first use, and shared by the enrichers that use them
+	// (sentiment and emotion share their model features through
+	// enrich/internal/postfeat).
 	sh := sharedTokens.Get().(*sharedState)
 	defer sharedTokens.Put(sh)
 	ctx = tokens.WithShared(ctx, &sh.words, len(batch))
-	ctx = textfeat.WithShared(ctx, &sh.docs, len(batch))
 	for i := range c.stages {
 		s := &c.stages[i]
 		if err := ctx.Err(); err != nil {
@@ -164,7 +163,6 @@ func (c *Chain) Enrich(ctx context.Context, batch []post.Enriched) error {
 
 type sharedState struct {
 	words tokens.Shared
-	docs  textfeat.Shared
 }
 
 var sharedTokens = sync.Pool{New: func() any { return new(sharedState) }}
