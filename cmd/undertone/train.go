@@ -41,6 +41,8 @@ func newTrainCmd() *cobra.Command {
 	f.Float64Var(&o.SentGoEmotions, "sentiment-goemotions", o.SentGoEmotions, "weight of GoEmotions texts mapped to polarity in sentiment training (0: off)")
 	f.Float64Var(&o.SentSemEval, "sentiment-semeval", o.SentSemEval, "weight of SemEval-2018 E-c tweets mapped to polarity in sentiment training (0: off)")
 	f.BoolVar(&o.SentTrainDevOnly, "sentiment-train-dev-only", o.SentTrainDevOnly, "train sentiment on the SemEval train/dev files only, not the whole sentiment-tweets pool (the models before 2026-11-28)")
+	f.BoolVar(&o.EmoNeg, "emotion-neg", o.EmoNeg, "negation-aware features (negated words' character n-grams get their own ids, negators leave the mean word vector) for emotion")
+	f.BoolVar(&o.SentNeg, "sentiment-neg", o.SentNeg, "negation-aware features for sentiment")
 	f.BoolVar(&o.SentStack, "sentiment-stack", o.SentStack, "feed emotion probabilities to the sentiment model")
 	f.IntVar(&o.EmoAvgFrom, "emotion-avg-from", o.EmoAvgFrom, "average emotion weights over epochs from this one on (-1: off)")
 	f.BoolVar(&o.EmoEkmanHead, "emotion-ekman-head", o.EmoEkmanHead, "train 7 Ekman-group outputs that give the ekman probabilities and gate emotion_labels by group")

@@ -132,6 +132,7 @@ type Enricher struct {
 	head    bool // the model has an Ekman head
 	char    int
 	charMin int
+	neg     bool                 // negation-aware features (model param neg_aware)
 	emb     *textfeat.Embeddings // word vectors, when the model uses them
 	proj    *textfeat.Projection // emb through the model's weights
 	set     postfeat.Settings
@@ -165,13 +166,14 @@ func New(cfg Config, _ enrich.Settings) (*Enricher, error) {
 	e.head = m.NOut() == nOutHead
 	e.char = int(m.Params["char_ngrams"])
 	e.charMin = int(m.Params["char_min"])
+	e.neg = m.Params["neg_aware"] == 1
 	if m.Params["embed"] == 1 {
 		if e.emb, err = textfeat.WordVectors(); err != nil {
 			return nil, fmt.Errorf("%s: %w", Name, err)
 		}
 		e.proj = projection(m, e.emb)
 	}
-	e.set = postfeat.Settings{Bits: e.m.Bits, CharMin: e.charMin, CharMax: e.char, Embed: e.emb != nil}
+	e.set = postfeat.Settings{Bits: e.m.Bits, CharMin: e.charMin, CharMax: e.char, Embed: e.emb != nil, Neg: e.neg}
 	postfeat.Register(Name, e.set)
 	e.pool.New = func() any { return new(scratch) }
 	return e, nil
@@ -265,11 +267,11 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 // probs fills s.p with calibrated probabilities for tokens [a, b) of
 // s.doc.
 func (e *Enricher) probs(s *scratch, a, b int) {
-	f := s.doc.FeaturesChar(a, b, e.m.Bits, e.charMin, e.char)
+	f := s.doc.FeaturesCharNeg(a, b, e.m.Bits, e.charMin, e.char, e.neg)
 	s.doc.Dense(a, b, s.dense[:])
 	s.rows = s.rows[:0]
 	if e.emb != nil {
-		s.rows = s.doc.EmbedRows(e.emb, a, b, s.rows)
+		s.rows = s.doc.EmbedRowsNeg(e.emb, a, b, s.rows, e.neg)
 	}
 	e.probsOf(s, f, s.dense[:], s.rows)
 }

@@ -9,9 +9,9 @@ import (
 )
 
 // floorMacroRecall is the dev macro-averaged recall the committed model
-// reached (0.596, trained on the whole sentiment-tweets pool) minus a
-// small margin.
-const floorMacroRecall = 0.585
+// reached (0.601: the whole sentiment-tweets pool, negation-aware features)
+// minus a small margin.
+const floorMacroRecall = 0.59
 
 // TestQuality scores sentiment labels on the SemEval-2016 devtest split of
 // the shared data. It skips when the data is not there.

@@ -102,6 +102,7 @@ type Enricher struct {
 	biasPos float64
 	char    int
 	charMin int
+	neg     bool                 // negation-aware features (model param neg_aware)
 	emb     *textfeat.Embeddings // word vectors, when the model uses them
 	proj    *textfeat.Projection // emb through the model's weights
 	set     postfeat.Settings
@@ -129,13 +130,14 @@ func New(cfg Config, _ enrich.Settings) (*Enricher, error) {
 	e := &Enricher{cfg: cfg, m: m, biasNeg: m.Params["bias_negative"], biasPos: m.Params["bias_positive"]}
 	e.char = int(m.Params["char_ngrams"])
 	e.charMin = int(m.Params["char_min"])
+	e.neg = m.Params["neg_aware"] == 1
 	if m.Params["embed"] == 1 {
 		if e.emb, err = textfeat.WordVectors(); err != nil {
 			return nil, fmt.Errorf("%s: %w", Name, err)
 		}
 		e.proj = projection(m, e.emb)
 	}
-	e.set = postfeat.Settings{Bits: e.m.Bits, CharMin: e.charMin, CharMax: e.char, Embed: e.emb != nil}
+	e.set = postfeat.Settings{Bits: e.m.Bits, CharMin: e.charMin, CharMax: e.char, Embed: e.emb != nil, Neg: e.neg}
 	postfeat.Register(Name, e.set)
 	e.pool.New = func() any { return new(scratch) }
 	return e, nil
@@ -204,11 +206,11 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 
 // score scores tokens [a, b) of s.doc.
 func (e *Enricher) score(s *scratch, a, b int) post.Sentiment {
-	f := s.doc.FeaturesChar(a, b, e.m.Bits, e.charMin, e.char)
+	f := s.doc.FeaturesCharNeg(a, b, e.m.Bits, e.charMin, e.char, e.neg)
 	s.doc.Dense(a, b, s.dense[:])
 	s.rows = s.rows[:0]
 	if e.emb != nil {
-		s.rows = s.doc.EmbedRows(e.emb, a, b, s.rows)
+		s.rows = s.doc.EmbedRowsNeg(e.emb, a, b, s.rows, e.neg)
 	}
 	return e.scoreOf(s, f, s.dense[:], s.rows)
 }

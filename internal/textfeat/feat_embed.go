@@ -110,11 +110,22 @@ func (e *Embeddings) row(h uint64) int {
 // unigram features carry them), all zeros when none has, and returns how
 // many words had a vector. It does not allocate.
 func (d *Doc) Embed(e *Embeddings, a, b int, out []float32) int {
+	return d.EmbedNeg(e, a, b, out, false)
+}
+
+// EmbedNeg is Embed; with skipNegators set, it also leaves out the
+// negators themselves (not, never, n't ...), whose vectors lean negative
+// and, in a short post like "not bad", would be the whole mean.
+func (d *Doc) EmbedNeg(e *Embeddings, a, b int, out []float32, skipNegators bool) int {
+	skip := FlagNeg
+	if skipNegators {
+		skip |= FlagNegator
+	}
 	var acc [EmbedDim]int32
 	n := 0
 	for i := a; i < b; i++ {
 		t := &d.Tokens[i]
-		if t.Flags&(FlagWord|FlagNeg) != FlagWord {
+		if t.Flags&(FlagWord|skip) != FlagWord {
 			continue
 		}
 		r := e.row(t.Hash)
@@ -171,9 +182,18 @@ func (e *Embeddings) Project(w []float32, n int) *Projection {
 // EmbedRows appends to dst the word-vector rows of the words [a, b) that
 // Embed averages (for Projection.AddLogits) and returns the extended slice.
 func (d *Doc) EmbedRows(e *Embeddings, a, b int, dst []int32) []int32 {
+	return d.EmbedRowsNeg(e, a, b, dst, false)
+}
+
+// EmbedRowsNeg is EmbedRows for the words EmbedNeg averages.
+func (d *Doc) EmbedRowsNeg(e *Embeddings, a, b int, dst []int32, skipNegators bool) []int32 {
+	skip := FlagNeg
+	if skipNegators {
+		skip |= FlagNegator
+	}
 	for i := a; i < b; i++ {
 		t := &d.Tokens[i]
-		if t.Flags&(FlagWord|FlagNeg) != FlagWord {
+		if t.Flags&(FlagWord|skip) != FlagWord {
 			continue
 		}
 		if r := e.row(t.Hash); r >= 0 {

@@ -155,6 +155,14 @@ func (d *Doc) Features(a, b int, bits uint) []uint32 {
 // FeaturesChar is Features plus character n-grams (minN..maxN bytes, with
 // word-boundary markers) of each word when maxN >= 3; minN < 3 means 3.
 func (d *Doc) FeaturesChar(a, b int, bits uint, minN, maxN int) []uint32 {
+	return d.FeaturesCharNeg(a, b, bits, minN, maxN, false)
+}
+
+// FeaturesCharNeg is FeaturesChar; with negChar set, the character n-grams
+// of a word in a negation scope get their own ids, as its unigram does (so
+// the n-grams of "hate" in "don't hate" do not carry the weights learned
+// for "hate").
+func (d *Doc) FeaturesCharNeg(a, b int, bits uint, minN, maxN int, negChar bool) []uint32 {
 	f := d.feats[:0]
 	shift := 64 - bits
 	prev := uint64(seedStart)
@@ -178,7 +186,13 @@ func (d *Doc) FeaturesChar(a, b int, bits uint, minN, maxN int) []uint32 {
 			f = append(f, uint32(mix(seedElong)>>shift))
 		}
 		if maxN >= 3 && t.Flags&FlagWord != 0 && t.n >= 3 {
+			n0 := len(f)
 			f = d.charGrams(f, i, max(minN, 3), maxN, shift)
+			if negChar && t.Flags&FlagNeg != 0 {
+				for j, v := range d.gvals[d.gref[i].off : d.gref[i].off+d.gref[i].n] {
+					f[n0+j] = uint32(mix(v^seedNeg) >> shift)
+				}
+			}
 		}
 	}
 	if b > a {

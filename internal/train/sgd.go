@@ -41,7 +41,7 @@ func foldEmbScale(d []float32, n int) []float32 {
 func featurize(doc *textfeat.Doc, text string, bits uint, char [2]int, emb *textfeat.Embeddings) vec {
 	doc.Tokenize(text)
 	var v vec
-	v.f = append([]uint32(nil), doc.FeaturesChar(0, len(doc.Tokens), bits, char[0], char[1])...)
+	v.f = append([]uint32(nil), doc.FeaturesCharNeg(0, len(doc.Tokens), bits, char[0], char[1], featNeg)...)
 	nd := textfeat.NumDense
 	if emb != nil {
 		nd += textfeat.EmbedDim
@@ -49,10 +49,14 @@ func featurize(doc *textfeat.Doc, text string, bits uint, char [2]int, emb *text
 	v.d = make([]float32, nd)
 	doc.Dense(0, len(doc.Tokens), v.d[:textfeat.NumDense])
 	if emb != nil {
-		doc.Embed(emb, 0, len(doc.Tokens), v.d[textfeat.NumDense:])
+		doc.EmbedNeg(emb, 0, len(doc.Tokens), v.d[textfeat.NumDense:], featNeg)
 	}
 	return v
 }
+
+// featNeg selects the negation-aware features (textfeat FeaturesCharNeg
+// and EmbedNeg) of the model being trained (models' "neg_aware" param).
+var featNeg bool
 
 // weights are float weights trained with AdaGrad.
 type weights struct {

@@ -72,6 +72,10 @@ type Options struct {
 	// SentTrainDevOnly trains sentiment on the SemEval train/dev files only
 	// (the first five of SentimentTrainFiles: the models before 2026-11-28).
 	SentTrainDevOnly bool
+	// EmoNeg and SentNeg train on negation-aware features: the character
+	// n-grams of a negated word get their own ids and negators are left
+	// out of the mean word vector (param "neg_aware").
+	EmoNeg, SentNeg bool
 	// SentStack feeds the emotion model's probabilities to the sentiment
 	// model as dense features (the emotion model is trained first).
 	SentStack bool
@@ -90,6 +94,7 @@ func DefaultOptions() Options {
 		EmoL2: 1e-5, SentL2: 1e-4,
 		WeightSemEval: 1, WeightTweetEval: 1, EmoAvgFrom: -1,
 		EmoEkmanHead: true, EmoRetune: 2, EmbScale: 1, EmoEmbed: true, SentEmbed: true,
+		EmoNeg: true, SentNeg: true,
 	}
 }
 
@@ -238,6 +243,7 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	if emoEmb != nil {
 		nDense += textfeat.EmbedDim
 	}
+	featNeg = o.EmoNeg
 	xs := featurizeAll(items, o.EmoBits, [2]int{o.EmoCharMin, o.EmoChar}, emoEmb)
 	embScale = float32(o.EmbScale)
 	scaleEmb(xs)
@@ -279,7 +285,7 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	}
 	trainSigmoid(w, xs, ys, sw, pw, o.EmoEpochs, o.Seed)
 	meta := linear.Meta{
-		Params: map[string]float64{"char_ngrams": float64(o.EmoChar), "char_min": float64(o.EmoCharMin), "embed": b2f(o.EmoEmbed)},
+		Params: map[string]float64{"char_ngrams": float64(o.EmoChar), "char_min": float64(o.EmoCharMin), "embed": b2f(o.EmoEmbed), "neg_aware": b2f(o.EmoNeg)},
 		Name:   "emotion", Bits: o.EmoBits, Outputs: outputs, Dense: nDense, Kind: "sigmoid",
 		Train: map[string]any{"epochs": o.EmoEpochs, "lr": o.EmoLR, "l2": o.EmoL2, "seed": o.Seed,
 			"weight_semeval": o.WeightSemEval, "weight_tweeteval": o.WeightTweetEval, "texts": len(items),
@@ -593,6 +599,8 @@ func toEkman(labels [][]bool) [][]bool {
 func stack(emo *linear.Model, items []Item, xs []vec, char [2]int) {
 	var doc textfeat.Doc
 	z := make([]float32, emo.NOut())
+	defer func(prev bool) { featNeg = prev }(featNeg)
+	featNeg = emo.Params["neg_aware"] == 1
 	for i, it := range items {
 		emb, _ := embeddings(emo.Params["embed"] == 1)
 		v := featurize(&doc, it.Text, emo.Bits, char, emb)
@@ -682,6 +690,7 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	featNeg = o.SentNeg
 	xs := featurizeAll(items, o.SentBits, [2]int{o.SentCharMin, o.SentChar}, sentEmb)
 	embScale = float32(o.EmbScale)
 	scaleEmb(xs)
@@ -702,7 +711,7 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 	w := newWeights(o.SentBits, 3, nd, o.SentLR, o.SentL2)
 	trainSoftmax(w, xs, cls, sw, o.SentEpochs, o.Seed)
 	meta := linear.Meta{
-		Params: map[string]float64{"char_ngrams": float64(o.SentChar), "char_min": float64(o.SentCharMin), "embed": b2f(o.SentEmbed)},
+		Params: map[string]float64{"char_ngrams": float64(o.SentChar), "char_min": float64(o.SentCharMin), "embed": b2f(o.SentEmbed), "neg_aware": b2f(o.SentNeg)},
 		Name:   "sentiment", Bits: o.SentBits, Outputs: SentimentLabels, Dense: nd, Kind: "softmax",
 		Train: map[string]any{"epochs": o.SentEpochs, "lr": o.SentLR, "l2": o.SentL2, "seed": o.Seed,
 			"texts": len(items), "class_weights": "inverse frequency", "lexicon": textfeat.LexiconVersion, "embeddings": embedName(o.SentEmbed)},

@@ -29,6 +29,8 @@ type Settings struct {
 	Bits             uint
 	CharMin, CharMax int
 	Embed            bool // word-vector rows (textfeat.Doc.EmbedRows)
+	// Neg selects the negation-aware features (FeaturesCharNeg, EmbedRowsNeg).
+	Neg bool
 }
 
 // Post is the whole-post analysis of one post.
@@ -146,11 +148,11 @@ func (b *Batch) Post(i int, text string, doc *textfeat.Doc, emb *textfeat.Embedd
 	n := len(doc.Tokens)
 	s := &b.spans[i]
 	s[0] = int32(len(b.fbuf))
-	b.fbuf = append(b.fbuf, doc.FeaturesChar(0, n, b.set.Bits, b.set.CharMin, b.set.CharMax)...)
+	b.fbuf = append(b.fbuf, doc.FeaturesCharNeg(0, n, b.set.Bits, b.set.CharMin, b.set.CharMax, b.set.Neg)...)
 	s[1] = int32(len(b.fbuf))
 	s[2] = int32(len(b.rbuf))
 	if b.set.Embed && emb != nil {
-		b.rbuf = doc.EmbedRows(emb, 0, n, b.rbuf)
+		b.rbuf = doc.EmbedRowsNeg(emb, 0, n, b.rbuf, b.set.Neg)
 	}
 	s[3] = int32(len(b.rbuf))
 	p = &b.posts[i]
