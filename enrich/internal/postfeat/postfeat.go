@@ -106,10 +106,16 @@ func Release(batch []post.Enriched, b *Batch, from bool) {
 		pool.Put(b)
 		return
 	}
-	if old, loaded := pending.Swap(&batch[0], b); loaded {
+	key := &batch[0]
+	if old, loaded := pending.Swap(key, b); loaded {
 		pool.Put(old.(*Batch))
 	} else if npending.Add(1) > maxPending {
+		// Too many batches wait for a second enricher that is not coming:
+		// drop them, but keep the one just left for the other enricher.
 		pending.Range(func(k, _ any) bool {
+			if k == key {
+				return true
+			}
 			if v, ok := pending.LoadAndDelete(k); ok {
 				npending.Add(-1)
 				pool.Put(v.(*Batch))

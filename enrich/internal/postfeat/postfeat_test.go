@@ -17,7 +17,34 @@ func batchOf(texts ...string) []post.Enriched {
 	return b
 }
 
+// isolate empties the process-wide registry for one test and restores it
+// afterwards: the external tests in this binary (chain_test.go) register
+// the real sentiment and emotion enrichers, whose settings differ from the
+// ones here, and with -shuffle they may run first.
+func isolate(t *testing.T) {
+	t.Helper()
+	saved := map[any]any{}
+	registered.Range(func(k, v any) bool {
+		saved[k] = v
+		registered.Delete(k)
+		return true
+	})
+	was := sharing.Load()
+	sharing.Store(false)
+	t.Cleanup(func() {
+		registered.Range(func(k, _ any) bool {
+			registered.Delete(k)
+			return true
+		})
+		for k, v := range saved {
+			registered.Store(k, v)
+		}
+		sharing.Store(was)
+	})
+}
+
 func TestShareBetweenTwoKinds(t *testing.T) {
+	isolate(t)
 	set := Settings{Bits: 18, CharMin: 3, CharMax: 4, Embed: true}
 	emb, err := textfeat.WordVectors()
 	if err != nil {
@@ -25,7 +52,6 @@ func TestShareBetweenTwoKinds(t *testing.T) {
 	}
 	Register("a", set)
 	Register("b", set)
-	t.Cleanup(func() { registered.Delete("a"); registered.Delete("b"); sharing.Store(false) })
 	batch := batchOf("I love my new phone!!", "worried that the price goes up", "")
 	var doc textfeat.Doc
 
@@ -81,26 +107,29 @@ func TestShareBetweenTwoKinds(t *testing.T) {
 }
 
 func TestPendingIsBounded(t *testing.T) {
+	isolate(t)
 	set := Settings{Bits: 12}
 	Register("x", set)
 	Register("y", set)
-	t.Cleanup(func() { registered.Delete("x"); registered.Delete("y"); sharing.Store(false) })
 	var doc textfeat.Doc
-	for range 3 * maxPending {
+	for i := range 3 * maxPending {
 		batch := batchOf("only one enricher runs over this batch")
 		fb, from := Acquire(batch, set)
 		fb.Post(0, batch[0].Text, &doc, nil)
 		Release(batch, fb, from)
-	}
-	if n := npending.Load(); n > maxPending {
-		t.Fatalf("%d batches pending, want <= %d", n, maxPending)
+		if n := npending.Load(); n > maxPending {
+			t.Fatalf("%d batches pending, want <= %d", n, maxPending)
+		}
+		if _, ok := pending.Load(&batch[0]); !ok {
+			t.Fatalf("release %d: the batch just released was dropped with the stale ones", i)
+		}
 	}
 }
 
 func TestNoSharingWithOneKind(t *testing.T) {
+	isolate(t)
 	set := Settings{Bits: 12}
 	Register("solo", set)
-	t.Cleanup(func() { registered.Delete("solo"); sharing.Store(false) })
 	batch := batchOf("hello")
 	fb, from := Acquire(batch, set)
 	Release(batch, fb, from)
