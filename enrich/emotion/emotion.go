@@ -126,17 +126,12 @@ func denseFor(m *linear.Model) int {
 
 // Enricher tags emotions. It is safe for concurrent use.
 type Enricher struct {
-	cfg     Config
-	m       *linear.Model
-	thr     [nOutHead]float64
-	head    bool // the model has an Ekman head
-	char    int
-	charMin int
-	neg     bool                 // negation-aware features (model param neg_aware)
-	emb     *textfeat.Embeddings // word vectors, when the model uses them
-	proj    *textfeat.Projection // emb through the model's weights
-	set     postfeat.Settings
-	pool    sync.Pool
+	cfg  Config
+	m    *linear.Model
+	thr  [nOutHead]float64
+	head bool           // the model has an Ekman head
+	f    postfeat.Model // feature settings, word vectors, projection
+	pool sync.Pool
 }
 
 type scratch struct {
@@ -164,33 +159,12 @@ func New(cfg Config, _ enrich.Settings) (*Enricher, error) {
 		e.thr[k] = min(m.Thresholds[k]*cfg.ThresholdScale, 0.99)
 	}
 	e.head = m.NOut() == nOutHead
-	e.char = int(m.Params["char_ngrams"])
-	e.charMin = int(m.Params["char_min"])
-	e.neg = m.Params["neg_aware"] == 1
-	if m.Params["embed"] == 1 {
-		if e.emb, err = textfeat.WordVectors(); err != nil {
-			return nil, fmt.Errorf("%s: %w", Name, err)
-		}
-		e.proj = projection(m, e.emb)
+	if e.f, err = postfeat.ForModel(Name, m); err != nil {
+		return nil, err
 	}
-	e.set = postfeat.Settings{Bits: e.m.Bits, CharMin: e.charMin, CharMax: e.char, Embed: e.emb != nil, Neg: e.neg}
-	postfeat.Register(Name, e.set)
 	e.pool.New = func() any { return new(scratch) }
 	return e, nil
 }
-
-// projection is the model's word-vector weights folded into the word
-// vectors (computed once per process: the model is shared).
-var projection = func() func(*linear.Model, *textfeat.Embeddings) *textfeat.Projection {
-	var once sync.Once
-	var p *textfeat.Projection
-	return func(m *linear.Model, emb *textfeat.Embeddings) *textfeat.Projection {
-		once.Do(func() {
-			p = emb.Project(m.DenseRows(textfeat.NumDense, textfeat.NumDense+textfeat.EmbedDim), m.NOut())
-		})
-		return p
-	}
-}()
 
 // Name implements enrich.Enricher.
 func (e *Enricher) Name() string { return Name }
@@ -205,7 +179,7 @@ func (e *Enricher) Version() string { return codeVersion + "." + e.m.Version }
 func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 	s := e.pool.Get().(*scratch)
 	defer e.pool.Put(s)
-	fb, shared := postfeat.Acquire(batch, e.set)
+	fb, shared := postfeat.Acquire(batch, e.f.Set)
 	defer postfeat.Release(batch, fb, shared)
 	for i := range batch {
 		if i%64 == 0 {
@@ -214,7 +188,7 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 			}
 		}
 		p := &batch[i]
-		pf, tokenized := fb.Post(i, p.Text, &s.doc, e.emb)
+		pf, tokenized := fb.Post(i, p.Text, &s.doc, e.f.Emb)
 		e.probsOf(s, pf.Feats, pf.Dense[:], pf.Rows)
 		if len(p.Emotions) == 0 {
 			p.Emotions = make(map[string]float64, nl) // sized once, no growth
@@ -267,11 +241,11 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 // probs fills s.p with calibrated probabilities for tokens [a, b) of
 // s.doc.
 func (e *Enricher) probs(s *scratch, a, b int) {
-	f := s.doc.FeaturesCharNeg(a, b, e.m.Bits, e.charMin, e.char, e.neg)
+	f := s.doc.FeaturesCharNeg(a, b, e.m.Bits, e.f.Set.CharMin, e.f.Set.CharMax, e.f.Set.Neg)
 	s.doc.Dense(a, b, s.dense[:])
 	s.rows = s.rows[:0]
-	if e.emb != nil {
-		s.rows = s.doc.EmbedRowsNeg(e.emb, a, b, s.rows, e.neg)
+	if e.f.Emb != nil {
+		s.rows = s.doc.EmbedRowsNeg(e.f.Emb, a, b, s.rows, e.f.Set.Neg)
 	}
 	e.probsOf(s, f, s.dense[:], s.rows)
 }
@@ -281,8 +255,8 @@ func (e *Enricher) probs(s *scratch, a, b int) {
 func (e *Enricher) probsOf(s *scratch, f []uint32, dense []float32, rows []int32) {
 	n := e.m.NOut()
 	e.m.Logits(f, dense, s.z[:n])
-	if e.proj != nil {
-		e.proj.AddLogits(rows, s.z[:n])
+	if e.f.Proj != nil {
+		e.f.Proj.AddLogits(rows, s.z[:n])
 	}
 	for k := range n {
 		s.p[k] = e.m.Prob(k, s.z[k])

@@ -100,12 +100,7 @@ type Enricher struct {
 	m       *linear.Model
 	biasNeg float64
 	biasPos float64
-	char    int
-	charMin int
-	neg     bool                 // negation-aware features (model param neg_aware)
-	emb     *textfeat.Embeddings // word vectors, when the model uses them
-	proj    *textfeat.Projection // emb through the model's weights
-	set     postfeat.Settings
+	f       postfeat.Model // feature settings, word vectors, projection
 	pool    sync.Pool
 }
 
@@ -128,33 +123,12 @@ func New(cfg Config, _ enrich.Settings) (*Enricher, error) {
 		return nil, err
 	}
 	e := &Enricher{cfg: cfg, m: m, biasNeg: m.Params["bias_negative"], biasPos: m.Params["bias_positive"]}
-	e.char = int(m.Params["char_ngrams"])
-	e.charMin = int(m.Params["char_min"])
-	e.neg = m.Params["neg_aware"] == 1
-	if m.Params["embed"] == 1 {
-		if e.emb, err = textfeat.WordVectors(); err != nil {
-			return nil, fmt.Errorf("%s: %w", Name, err)
-		}
-		e.proj = projection(m, e.emb)
+	if e.f, err = postfeat.ForModel(Name, m); err != nil {
+		return nil, err
 	}
-	e.set = postfeat.Settings{Bits: e.m.Bits, CharMin: e.charMin, CharMax: e.char, Embed: e.emb != nil, Neg: e.neg}
-	postfeat.Register(Name, e.set)
 	e.pool.New = func() any { return new(scratch) }
 	return e, nil
 }
-
-// projection is the model's word-vector weights folded into the word
-// vectors (computed once per process: the model is shared).
-var projection = func() func(*linear.Model, *textfeat.Embeddings) *textfeat.Projection {
-	var once sync.Once
-	var p *textfeat.Projection
-	return func(m *linear.Model, emb *textfeat.Embeddings) *textfeat.Projection {
-		once.Do(func() {
-			p = emb.Project(m.DenseRows(textfeat.NumDense, textfeat.NumDense+textfeat.EmbedDim), m.NOut())
-		})
-		return p
-	}
-}()
 
 // Name implements enrich.Enricher.
 func (e *Enricher) Name() string { return Name }
@@ -168,7 +142,7 @@ func (e *Enricher) Version() string { return codeVersion + "." + e.m.Version }
 func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 	s := e.pool.Get().(*scratch)
 	defer e.pool.Put(s)
-	fb, shared := postfeat.Acquire(batch, e.set)
+	fb, shared := postfeat.Acquire(batch, e.f.Set)
 	defer postfeat.Release(batch, fb, shared)
 	for i := range batch {
 		if i%64 == 0 {
@@ -177,7 +151,7 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 			}
 		}
 		p := &batch[i]
-		pf, tokenized := fb.Post(i, p.Text, &s.doc, e.emb)
+		pf, tokenized := fb.Post(i, p.Text, &s.doc, e.f.Emb)
 		p.Sentiment = e.scoreOf(s, pf.Feats, pf.Dense[:], pf.Rows)
 		if !e.cfg.Topics || len(p.Topics) == 0 {
 			continue
@@ -206,11 +180,11 @@ func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 
 // score scores tokens [a, b) of s.doc.
 func (e *Enricher) score(s *scratch, a, b int) post.Sentiment {
-	f := s.doc.FeaturesCharNeg(a, b, e.m.Bits, e.charMin, e.char, e.neg)
+	f := s.doc.FeaturesCharNeg(a, b, e.m.Bits, e.f.Set.CharMin, e.f.Set.CharMax, e.f.Set.Neg)
 	s.doc.Dense(a, b, s.dense[:])
 	s.rows = s.rows[:0]
-	if e.emb != nil {
-		s.rows = s.doc.EmbedRowsNeg(e.emb, a, b, s.rows, e.neg)
+	if e.f.Emb != nil {
+		s.rows = s.doc.EmbedRowsNeg(e.f.Emb, a, b, s.rows, e.f.Set.Neg)
 	}
 	return e.scoreOf(s, f, s.dense[:], s.rows)
 }
@@ -219,8 +193,8 @@ func (e *Enricher) score(s *scratch, a, b int) post.Sentiment {
 // rows.
 func (e *Enricher) scoreOf(s *scratch, f []uint32, dense []float32, rows []int32) post.Sentiment {
 	e.m.Logits(f, dense, s.z[:])
-	if e.proj != nil {
-		e.proj.AddLogits(rows, s.z[:])
+	if e.f.Proj != nil {
+		e.f.Proj.AddLogits(rows, s.z[:])
 	}
 	// The tuned log-prior offsets shift the probabilities themselves, so
 	// the score and the label always agree in sign.

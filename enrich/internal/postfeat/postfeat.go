@@ -15,10 +15,12 @@
 package postfeat
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/undertone/undertone/internal/linear"
 	"github.com/undertone/undertone/internal/textfeat"
 	"github.com/undertone/undertone/post"
 )
@@ -180,4 +182,44 @@ func (b *Batch) fix(i int) *Post {
 // (the same post's text), not merely equal.
 func sameString(a, b string) bool {
 	return len(a) == len(b) && len(a) > 0 && unsafe.StringData(a) == unsafe.StringData(b)
+}
+
+// Model is the feature side of a trained linear model, shared by the
+// sentiment and emotion enrichers: the feature settings its parameters
+// name, the word vectors (when it uses them) and its word-vector weights
+// folded into those vectors.
+type Model struct {
+	Set  Settings
+	Emb  *textfeat.Embeddings
+	Proj *textfeat.Projection
+}
+
+// projections caches Model.Proj per model (models are loaded once per
+// process, so the pointer identifies one).
+var projections sync.Map // *linear.Model -> func() *textfeat.Projection (sync.OnceValue)
+
+// ForModel reads m's feature parameters (char_ngrams, char_min, neg_aware,
+// embed), loads the word vectors when m uses them, and registers kind
+// (sentiment, emotion) for sharing features with the other model.
+func ForModel(kind string, m *linear.Model) (Model, error) {
+	f := Model{Set: Settings{
+		Bits:    m.Bits,
+		CharMin: int(m.Params["char_min"]),
+		CharMax: int(m.Params["char_ngrams"]),
+		Neg:     m.Params["neg_aware"] == 1,
+	}}
+	if m.Params["embed"] == 1 {
+		emb, err := textfeat.WordVectors()
+		if err != nil {
+			return Model{}, fmt.Errorf("%s: %w", kind, err)
+		}
+		f.Emb = emb
+		f.Set.Embed = true
+		v, _ := projections.LoadOrStore(m, sync.OnceValue(func() *textfeat.Projection {
+			return emb.Project(m.DenseRows(textfeat.NumDense, textfeat.NumDense+textfeat.EmbedDim), m.NOut())
+		}))
+		f.Proj = v.(func() *textfeat.Projection)()
+	}
+	Register(kind, f.Set)
+	return f, nil
 }
