@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/undertone/undertone/enrich/internal/postfeat"
 	"github.com/undertone/undertone/enrich/internal/tokens"
 	"github.com/undertone/undertone/post"
 )
@@ -121,12 +122,14 @@ func (c *Chain) Enrich(ctx context.Context, batch []post.Enriched) error {
 		return ctx.Err()
 	}
 	// Word tokens (entity, topic, intent) are computed at most once per
-	// post, on first use, and shared by the enrichers that use them
-	// (sentiment and emotion share their model features through
-	// enrich/internal/postfeat).
+	// post, on first use, and shared by the enrichers that use them;
+	// sentiment and emotion share their model features the same way
+	// (enrich/internal/postfeat).
 	sh := sharedTokens.Get().(*sharedState)
 	defer sharedTokens.Put(sh)
 	ctx = tokens.WithShared(ctx, &sh.words, len(batch))
+	ctx = postfeat.WithShared(ctx, &sh.feats)
+	defer sh.feats.Reset()
 	for i := range c.stages {
 		s := &c.stages[i]
 		if err := ctx.Err(); err != nil {
@@ -163,6 +166,7 @@ func (c *Chain) Enrich(ctx context.Context, batch []post.Enriched) error {
 
 type sharedState struct {
 	words tokens.Shared
+	feats postfeat.Shared
 }
 
 var sharedTokens = sync.Pool{New: func() any { return new(sharedState) }}

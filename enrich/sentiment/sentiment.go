@@ -142,8 +142,8 @@ func (e *Enricher) Version() string { return codeVersion + "." + e.m.Version }
 func (e *Enricher) Enrich(ctx context.Context, batch []post.Enriched) error {
 	s := e.pool.Get().(*scratch)
 	defer e.pool.Put(s)
-	fb, shared := postfeat.Acquire(batch, e.f.Set)
-	defer postfeat.Release(batch, fb, shared)
+	fb, shared := postfeat.Acquire(ctx, batch, e.f.Set)
+	defer postfeat.Release(ctx, batch, fb, shared)
 	for i := range batch {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/undertone/undertone/enrich"
 	"github.com/undertone/undertone/enrich/emotion"
+	"github.com/undertone/undertone/enrich/internal/postfeat"
 	"github.com/undertone/undertone/enrich/sentiment"
 	"github.com/undertone/undertone/post"
 )
@@ -44,22 +45,28 @@ func batch(n int) []post.Enriched {
 	return b
 }
 
-// TestSharedEqualsAlone: sentiment then emotion over one batch (the second
-// reuses the first one's features) gives exactly what each gives alone.
+// TestSharedEqualsAlone: sentiment then emotion over one batch with a
+// Shared in the context (the second reuses the first one's features, as in
+// the chain) gives exactly what each gives alone.
 func TestSharedEqualsAlone(t *testing.T) {
 	s, e := enrichers(t)
-	ctx := t.Context()
-	both := batch(len(texts))
-	for _, x := range []enrich.Enricher{s, e} {
-		if err := x.Enrich(ctx, both); err != nil {
-			t.Fatal(err)
+	var sh postfeat.Shared
+	run := func(order ...enrich.Enricher) []post.Enriched {
+		b := batch(len(texts))
+		ctx := postfeat.WithShared(t.Context(), &sh)
+		for _, x := range order {
+			if err := x.Enrich(ctx, b); err != nil {
+				t.Fatal(err)
+			}
 		}
+		return b
 	}
+	both := run(s, e)
 	onlyS, onlyE := batch(len(texts)), batch(len(texts))
-	if err := s.Enrich(ctx, onlyS); err != nil {
+	if err := s.Enrich(t.Context(), onlyS); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Enrich(ctx, onlyE); err != nil {
+	if err := e.Enrich(t.Context(), onlyE); err != nil {
 		t.Fatal(err)
 	}
 	for i := range both {
@@ -72,12 +79,7 @@ func TestSharedEqualsAlone(t *testing.T) {
 		}
 	}
 	// The other order shares too.
-	rev := batch(len(texts))
-	for _, x := range []enrich.Enricher{e, s} {
-		if err := x.Enrich(ctx, rev); err != nil {
-			t.Fatal(err)
-		}
-	}
+	rev := run(e, s)
 	for i := range rev {
 		if rev[i].Sentiment != onlyS[i].Sentiment || !reflect.DeepEqual(rev[i].Emotions, onlyE[i].Emotions) {
 			t.Errorf("post %d: emotion-then-sentiment outputs differ", i)
@@ -91,6 +93,7 @@ func TestSharedEqualsAlone(t *testing.T) {
 func BenchmarkSentimentEmotion(b *testing.B) {
 	s, e := enrichers(b)
 	bt := batch(256)
+	var sh postfeat.Shared
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for b.Loop() {
@@ -98,10 +101,11 @@ func BenchmarkSentimentEmotion(b *testing.B) {
 			clear(bt[i].Emotions)
 			clear(bt[i].Ekman)
 		}
-		if err := s.Enrich(b.Context(), bt); err != nil {
+		ctx := postfeat.WithShared(b.Context(), &sh) // as the chain does per batch
+		if err := s.Enrich(ctx, bt); err != nil {
 			b.Fatal(err)
 		}
-		if err := e.Enrich(b.Context(), bt); err != nil {
+		if err := e.Enrich(ctx, bt); err != nil {
 			b.Fatal(err)
 		}
 	}

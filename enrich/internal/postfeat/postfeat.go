@@ -4,20 +4,20 @@
 // and word vectors, so when both run over a batch, the second one reuses
 // what the first computed instead of tokenizing every post again.
 //
-// The first enricher to see a batch computes the features post by post
-// (Batch.Post) and, when it is done, hands the Batch over (Release); the
-// second finds it (Acquire) by the batch's identity and checks each post's
-// text by identity, so a batch that was changed or re-sliced in between
-// just recomputes. Sharing is on only when both enrichers were created in
-// the process (Register), and at most maxPending batches wait for their
-// second enricher; past that they are dropped (a chain with only one of
-// the two enrichers gains nothing but loses nothing either).
+// The enrichment chain puts a Shared in the context of each batch
+// (WithShared). The first model to see the batch computes the features
+// post by post (Batch.Post) and leaves its Batch there (Release); the
+// second takes it (Acquire) when it was computed for the same batch with
+// the same settings, and checks each post's text by identity, so a batch
+// that was changed or re-sliced in between just recomputes. Without a
+// Shared in the context (an enricher used on its own) each model computes
+// its own features. There is no process-wide state but a pool of buffers.
 package postfeat
 
 import (
+	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/undertone/undertone/internal/linear"
@@ -57,44 +57,43 @@ type Batch struct {
 	rbuf  []int32
 }
 
-var (
-	pool       = sync.Pool{New: func() any { return new(Batch) }}
-	pending    sync.Map // *post.Enriched (first post of the batch) -> *Batch
-	npending   atomic.Int32
-	registered sync.Map // kind -> Settings
-	sharing    atomic.Bool
-)
+var pool = sync.Pool{New: func() any { return new(Batch) }}
 
-// maxPending bounds the batches waiting for their second enricher.
-const maxPending = 64
-
-// Register records that an enricher of kind (sentiment, emotion) with
-// these settings exists in the process. Sharing starts once two kinds
-// with equal settings are registered.
-func Register(kind string, set Settings) {
-	registered.Store(kind, set)
-	n := 0
-	same := true
-	registered.Range(func(_, v any) bool {
-		n++
-		same = same && v.(Settings) == set
-		return true
-	})
-	sharing.Store(n >= 2 && same)
+// Shared carries one batch's features from the first of the two models to
+// run over it to the second. Not safe for concurrent use: the chain runs
+// its enrichers one after another over a batch.
+type Shared struct {
+	b     *Batch
+	first *post.Enriched // &batch[0] of the batch b was computed for
 }
 
-// Acquire returns the Batch to use for batch: the one the other enricher
-// left for it (from is true), or an empty one.
-func Acquire(batch []post.Enriched, set Settings) (b *Batch, from bool) {
-	if len(batch) > 0 && sharing.Load() {
-		if v, ok := pending.LoadAndDelete(&batch[0]); ok {
-			npending.Add(-1)
-			b := v.(*Batch)
-			if b.set == set && len(b.posts) >= len(batch) {
-				return b, true
-			}
-			pool.Put(b)
+type sharedKey struct{}
+
+// WithShared returns ctx carrying s, emptied for a new batch.
+func WithShared(ctx context.Context, s *Shared) context.Context {
+	s.Reset()
+	return context.WithValue(ctx, sharedKey{}, s)
+}
+
+// Reset recycles the Batch s holds, if any.
+func (s *Shared) Reset() {
+	if s.b != nil {
+		pool.Put(s.b)
+		s.b, s.first = nil, nil
+	}
+}
+
+// Acquire returns the Batch to use for batch: the one the other model
+// left in ctx for this batch with the same settings (from is true), or an
+// empty one.
+func Acquire(ctx context.Context, batch []post.Enriched, set Settings) (b *Batch, from bool) {
+	if s, _ := ctx.Value(sharedKey{}).(*Shared); s != nil && s.b != nil && len(batch) > 0 && s.first == &batch[0] {
+		b := s.b
+		s.b, s.first = nil, nil
+		if b.set == set && len(b.posts) >= len(batch) {
+			return b, true
 		}
+		pool.Put(b)
 	}
 	b = pool.Get().(*Batch)
 	b.reset(len(batch), set)
@@ -102,29 +101,16 @@ func Acquire(batch []post.Enriched, set Settings) (b *Batch, from bool) {
 }
 
 // Release gives b back: a Batch the caller computed (from false) is left
-// for the other enricher when sharing is on, else it is recycled.
-func Release(batch []post.Enriched, b *Batch, from bool) {
-	if from || len(batch) == 0 || !sharing.Load() {
+// in ctx's Shared for the other model; one it took from there, or any
+// Batch when ctx carries no Shared, is recycled.
+func Release(ctx context.Context, batch []post.Enriched, b *Batch, from bool) {
+	s, _ := ctx.Value(sharedKey{}).(*Shared)
+	if from || s == nil || len(batch) == 0 {
 		pool.Put(b)
 		return
 	}
-	key := &batch[0]
-	if old, loaded := pending.Swap(key, b); loaded {
-		pool.Put(old.(*Batch))
-	} else if npending.Add(1) > maxPending {
-		// Too many batches wait for a second enricher that is not coming:
-		// drop them, but keep the one just left for the other enricher.
-		pending.Range(func(k, _ any) bool {
-			if k == key {
-				return true
-			}
-			if v, ok := pending.LoadAndDelete(k); ok {
-				npending.Add(-1)
-				pool.Put(v.(*Batch))
-			}
-			return true
-		})
-	}
+	s.Reset()
+	s.b, s.first = b, &batch[0]
 }
 
 func (b *Batch) reset(n int, set Settings) {
@@ -199,8 +185,8 @@ type Model struct {
 var projections sync.Map // *linear.Model -> func() *textfeat.Projection (sync.OnceValue)
 
 // ForModel reads m's feature parameters (char_ngrams, char_min, neg_aware,
-// embed), loads the word vectors when m uses them, and registers kind
-// (sentiment, emotion) for sharing features with the other model.
+// embed) and loads the word vectors when m uses them; kind (sentiment,
+// emotion) names the model in errors.
 func ForModel(kind string, m *linear.Model) (Model, error) {
 	f := Model{Set: Settings{
 		Bits:    m.Bits,
@@ -220,6 +206,5 @@ func ForModel(kind string, m *linear.Model) (Model, error) {
 		}))
 		f.Proj = v.(func() *textfeat.Projection)()
 	}
-	Register(kind, f.Set)
 	return f, nil
 }

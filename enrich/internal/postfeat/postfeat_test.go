@@ -17,48 +17,21 @@ func batchOf(texts ...string) []post.Enriched {
 	return b
 }
 
-// isolate empties the process-wide registry for one test and restores it
-// afterwards: the external tests in this binary (chain_test.go) register
-// the real sentiment and emotion enrichers, whose settings differ from the
-// ones here, and with -shuffle they may run first.
-func isolate(t *testing.T) {
-	t.Helper()
-	saved := map[any]any{}
-	registered.Range(func(k, v any) bool {
-		saved[k] = v
-		registered.Delete(k)
-		return true
-	})
-	was := sharing.Load()
-	sharing.Store(false)
-	t.Cleanup(func() {
-		registered.Range(func(k, _ any) bool {
-			registered.Delete(k)
-			return true
-		})
-		for k, v := range saved {
-			registered.Store(k, v)
-		}
-		sharing.Store(was)
-	})
-}
-
-func TestShareBetweenTwoKinds(t *testing.T) {
-	isolate(t)
+func TestShareThroughContext(t *testing.T) {
 	set := Settings{Bits: 18, CharMin: 3, CharMax: 4, Embed: true}
 	emb, err := textfeat.WordVectors()
 	if err != nil {
 		t.Fatal(err)
 	}
-	Register("a", set)
-	Register("b", set)
+	var sh Shared
+	ctx := WithShared(t.Context(), &sh)
 	batch := batchOf("I love my new phone!!", "worried that the price goes up", "")
 	var doc textfeat.Doc
 
-	// First enricher: computes every post.
-	fb, from := Acquire(batch, set)
+	// First model: computes every post.
+	fb, from := Acquire(ctx, batch, set)
 	if from {
-		t.Fatal("first enricher got a shared batch")
+		t.Fatal("first model got a shared batch")
 	}
 	want := make([][]uint32, len(batch))
 	for i := range batch {
@@ -74,13 +47,13 @@ func TestShareBetweenTwoKinds(t *testing.T) {
 			t.Error("post 0: no word-vector rows")
 		}
 	}
-	Release(batch, fb, from)
+	Release(ctx, batch, fb, from)
 
-	// Second enricher: reuses them, except for a post whose text changed.
+	// Second model: reuses them, except for a post whose text changed.
 	batch[1].Text = strings.Clone(batch[1].Text) // equal, but another string: recomputed
-	fb2, from2 := Acquire(batch, set)
+	fb2, from2 := Acquire(ctx, batch, set)
 	if !from2 || fb2 != fb {
-		t.Fatal("second enricher did not get the first one's batch")
+		t.Fatal("second model did not get the first one's batch")
 	}
 	for i := range batch {
 		p, tok := fb2.Post(i, batch[i].Text, &doc, emb)
@@ -91,49 +64,50 @@ func TestShareBetweenTwoKinds(t *testing.T) {
 			t.Errorf("post %d: features differ", i)
 		}
 	}
-	Release(batch, fb2, from2)
-	if _, ok := pending.Load(&batch[0]); ok {
-		t.Error("a consumed batch is still pending")
+	Release(ctx, batch, fb2, from2)
+	if sh.b != nil {
+		t.Error("a consumed batch is still held")
 	}
 
 	// Other settings never share.
 	other := set
 	other.Bits = 16
-	fb3, _ := Acquire(batch, set)
-	Release(batch, fb3, false)
-	if _, from := Acquire(batch, other); from {
+	fb3, _ := Acquire(ctx, batch, set)
+	Release(ctx, batch, fb3, false)
+	if _, from := Acquire(ctx, batch, other); from {
 		t.Error("a batch computed with other settings was shared")
 	}
-}
 
-func TestPendingIsBounded(t *testing.T) {
-	isolate(t)
-	set := Settings{Bits: 12}
-	Register("x", set)
-	Register("y", set)
-	var doc textfeat.Doc
-	for i := range 3 * maxPending {
-		batch := batchOf("only one enricher runs over this batch")
-		fb, from := Acquire(batch, set)
-		fb.Post(0, batch[0].Text, &doc, nil)
-		Release(batch, fb, from)
-		if n := npending.Load(); n > maxPending {
-			t.Fatalf("%d batches pending, want <= %d", n, maxPending)
-		}
-		if _, ok := pending.Load(&batch[0]); !ok {
-			t.Fatalf("release %d: the batch just released was dropped with the stale ones", i)
-		}
+	// Another batch never gets this one's features.
+	fb4, _ := Acquire(ctx, batch, set)
+	Release(ctx, batch, fb4, false)
+	if _, from := Acquire(ctx, batchOf("another batch"), set); from {
+		t.Error("features of one batch were handed to another")
 	}
 }
 
-func TestNoSharingWithOneKind(t *testing.T) {
-	isolate(t)
+func TestNoSharingWithoutContext(t *testing.T) {
 	set := Settings{Bits: 12}
-	Register("solo", set)
 	batch := batchOf("hello")
-	fb, from := Acquire(batch, set)
-	Release(batch, fb, from)
-	if _, from := Acquire(batch, set); from {
-		t.Error("shared with a single kind registered")
+	fb, from := Acquire(t.Context(), batch, set)
+	Release(t.Context(), batch, fb, from)
+	if _, from := Acquire(t.Context(), batch, set); from {
+		t.Error("shared without a Shared in the context")
+	}
+}
+
+func TestWithSharedResets(t *testing.T) {
+	set := Settings{Bits: 12}
+	var sh Shared
+	batch := batchOf("hello")
+	ctx := WithShared(t.Context(), &sh)
+	fb, _ := Acquire(ctx, batch, set)
+	Release(ctx, batch, fb, false)
+	ctx = WithShared(t.Context(), &sh) // the next batch of the chain
+	if sh.b != nil {
+		t.Fatal("WithShared kept the previous batch's features")
+	}
+	if _, from := Acquire(ctx, batch, set); from {
+		t.Error("shared across WithShared")
 	}
 }
