@@ -15,21 +15,30 @@ func f1(tp, fp, fn int) float64 {
 	return 2 * p * r / (p + r)
 }
 
+// confusion counts one label's true positives, false positives and false
+// negatives.
+type confusion struct{ tp, fp, fn int }
+
+func (c *confusion) add(pred, gold bool) {
+	switch {
+	case pred && gold:
+		c.tp++
+	case pred:
+		c.fp++
+	case gold:
+		c.fn++
+	}
+}
+
+func (c confusion) f1() float64 { return f1(c.tp, c.fp, c.fn) }
+
 // labelF1 is the F1 of label k over items idx with threshold t.
 func labelF1(probs [][]float64, gold [][]bool, k int, t float64, idx []int) float64 {
-	tp, fp, fn := 0, 0, 0
+	var c confusion
 	for _, i := range idx {
-		p := probs[i][k] >= t
-		switch {
-		case p && gold[i][k]:
-			tp++
-		case p:
-			fp++
-		case gold[i][k]:
-			fn++
-		}
+		c.add(probs[i][k] >= t, gold[i][k])
 	}
-	return f1(tp, fp, fn)
+	return c.f1()
 }
 
 // thresholdSmooth is the half-width, in grid steps, of the moving average
@@ -100,18 +109,11 @@ func decide(p []float64, thr []float64) []bool {
 func multiF1(pred, gold [][]bool, nl int, idx []int) []float64 {
 	out := make([]float64, nl)
 	for k := range nl {
-		tp, fp, fn := 0, 0, 0
+		var c confusion
 		for _, i := range idx {
-			switch {
-			case pred[i][k] && gold[i][k]:
-				tp++
-			case pred[i][k]:
-				fp++
-			case gold[i][k]:
-				fn++
-			}
+			c.add(pred[i][k], gold[i][k])
 		}
-		out[k] = f1(tp, fp, fn)
+		out[k] = c.f1()
 	}
 	return out
 }
@@ -251,18 +253,11 @@ func macroRecall(pred, gold []int, nc int) (float64, []float64) {
 func classF1(pred, gold []int, nc int) []float64 {
 	out := make([]float64, nc)
 	for c := range nc {
-		tp, fp, fn := 0, 0, 0
+		var n confusion
 		for i := range gold {
-			switch {
-			case pred[i] == c && gold[i] == c:
-				tp++
-			case pred[i] == c:
-				fp++
-			case gold[i] == c:
-				fn++
-			}
+			n.add(pred[i] == c, gold[i] == c)
 		}
-		out[c] = f1(tp, fp, fn)
+		out[c] = n.f1()
 	}
 	return out
 }

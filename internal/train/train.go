@@ -532,27 +532,18 @@ func embedName(on bool) string {
 // emotion.Decide with the Ekman head, one label at a time, passes times.
 func retuneGated(probs [][]float64, gold [][]bool, thr []float64, idx []int, passes int) {
 	nl := len(post.Emotions)
-	sets := make([]uint32, len(probs))
 	grid := thresholdGrid()
 	fs := make([]float64, len(grid))
 	for range passes {
 		for k := range nl {
 			for gi, t := range grid {
 				thr[k] = t
-				tp, fp, fn := 0, 0, 0
+				var c confusion
 				for _, i := range idx {
-					sets[i] = emotion.Decide(probs[i][:nl], thr[:nl], probs[i][nl:], thr[nl:])
-					p := sets[i]&(1<<k) != 0
-					switch {
-					case p && gold[i][k]:
-						tp++
-					case p:
-						fp++
-					case gold[i][k]:
-						fn++
-					}
+					set := emotion.Decide(probs[i][:nl], thr[:nl], probs[i][nl:], thr[nl:])
+					c.add(set&(1<<k) != 0, gold[i][k])
 				}
-				fs[gi] = f1(tp, fp, fn)
+				fs[gi] = c.f1()
 			}
 			thr[k] = pickThreshold(grid, fs)
 		}
