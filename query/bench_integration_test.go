@@ -176,7 +176,7 @@ func benchDB(t *testing.T) (driver.Conn, string, uint64) {
 	// Merge the small aggregate tables' parts now rather than waiting for
 	// background merges: a server that is not being bulk-loaded keeps them
 	// merged, and a query merges one state per part.
-	for _, tbl := range []string{"q_theme_dims", "q_theme_dims_week", "q_entity_day", "topic_theme_daily", "topic_daily", "entity_daily"} {
+	for _, tbl := range []string{"q_theme_dims", "q_theme_week", "q_entity_day", "topic_theme_daily", "topic_daily", "entity_daily"} {
 		if err := conn.Exec(ctx, "OPTIMIZE TABLE "+db+"."+tbl+" FINAL"); err != nil {
 			t.Logf("optimize %s: %v", tbl, err)
 		}

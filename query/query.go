@@ -94,7 +94,7 @@ func (q *Querier) Ping(ctx context.Context) error {
 	ctx, cancel := q.ctx(ctx)
 	defer cancel()
 	var n uint64
-	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name IN ('q_theme_dims', 'q_theme_dims_week', 'q_entity_day', 'q_theme_posts', 'mentions', 'posts')",
+	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name IN ('q_theme_dims', 'q_theme_week', 'q_entity_day', 'q_theme_posts', 'mentions', 'posts')",
 		clickhouse.Named("db", q.opts.Database)).Scan(&n); err != nil {
 		return q.classify(ctx, err)
 	}
@@ -210,7 +210,7 @@ const (
 	keyIsCurr = "day >= toDate(@cur_from)"
 )
 
-// Dimensions of q_theme_dims / q_theme_dims_week (migration 0010): each
+// Dimensions of q_theme_dims / q_theme_week (migrations 0010, 0011): each
 // (day, topic, theme) has one row for the whole volume and one per source,
 // per lang and per sentiment label.
 const (
@@ -234,14 +234,15 @@ const (
 )
 
 // groups aggregates (topic, theme) rows over [from, to) with the filter,
-// grouped by keys. It reads the query API's aggregates (migration 0010):
-// q_theme_dims at the dimension of the filter (the whole volume, one
-// source/lang/sentiment dimension, or the key's source/lang), adding full
-// ISO weeks from q_theme_dims_week when no key needs single days and the
-// whole volume (dim 0) is read. A filter
-// that combines two dimensions (say source and lang) reads the mentions
-// fact table instead. themes restricts theme values ("" is the topic's
-// whole volume); no topics means every topic except "" (all posts).
+// grouped by keys. It reads the query API's aggregates (migrations 0010,
+// 0011): q_theme_dims at the dimension of the filter (the whole volume, one
+// source/lang/sentiment dimension, or the key's source/lang), taking full
+// ISO weeks from q_theme_week (same dimensions, one row per week) when no
+// key needs single days, so a 90-day answer merges 18 states per group
+// instead of 90. A filter that combines two dimensions (say source and
+// lang) reads the mentions fact table instead. themes restricts theme
+// values ("" is the topic's whole volume); no topics means every topic
+// except "" (all posts).
 func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter, from, to time.Time, themes []string, extra ...any) ([]group, error) {
 	w := &where{}
 	if len(f.Topics) > 0 {
@@ -303,16 +304,15 @@ func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter,
 		authCol, authMerge = "authors_k", "uniqUpToMerge(16)(authors_k)"
 	}
 	cols := "topic, theme, value, post_count, sentiment_sum, " + authCol
-	// Full weeks [ws, we) come from the weekly table (whole volume only,
-	// author sketches only) when that saves states: only unfiltered
-	// answers that merge author sketches gain from it.
+	// Full weeks [ws, we) come from the weekly table, the days at the edges
+	// from the daily one.
 	ws, we := weekStart(from), weekStart(to.AddDate(0, 0, -6))
 	var inner string
 	args := append(w.args, clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
-	if !daily && m == withAuthors && dim == dimAll && ws.Before(we) {
+	if !daily && ws.Before(we) {
 		inner = "SELECT day, " + cols + " FROM " + q.db + ".q_theme_dims WHERE " + w.sql() +
 			" AND ((day >= toDate(@from) AND day < toDate(@ws)) OR (day >= toDate(@we) AND day < toDate(@to)))" +
-			" UNION ALL SELECT week AS day, " + cols + " FROM " + q.db + ".q_theme_dims_week WHERE " + w.sql() +
+			" UNION ALL SELECT week AS day, " + cols + " FROM " + q.db + ".q_theme_week WHERE " + w.sql() +
 			" AND week >= toDate(@ws) AND week < toDate(@we)"
 		args = append(args, clickhouse.Named("ws", day(ws)), clickhouse.Named("we", day(we)))
 	} else {

@@ -199,9 +199,9 @@ func day(t time.Time) string { return t.Format(time.DateOnly) }
 
 func TestTrendMatchesPosts(t *testing.T) {
 	f := loadFixture(t)
-	for _, iv := range []string{"day", "week"} {
-		t.Run(iv, func(t *testing.T) {
-			req, err := query.ParseTrend(vals("topic", querytest.Acme, "from", "2026-02-02", "to", "2026-03-29", "interval", iv, "theme", "fears", "lang", "en"), querytest.Now)
+	for _, tc := range []struct{ iv, authors string }{{"day", "false"}, {"week", "false"}, {"day", "true"}, {"week", "true"}} {
+		t.Run(tc.iv+"/authors="+tc.authors, func(t *testing.T) {
+			req, err := query.ParseTrend(vals("topic", querytest.Acme, "from", "2026-02-02", "to", "2026-03-29", "interval", tc.iv, "theme", "fears", "lang", "en", "authors", tc.authors), querytest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -213,7 +213,7 @@ func TestTrendMatchesPosts(t *testing.T) {
 				t.Fatal("no rows")
 			}
 			bucket := "toDate(created_at)"
-			if iv == "week" {
+			if tc.iv == "week" {
 				bucket = "toMonday(toDate(created_at))"
 			}
 			for _, r := range res.Rows {
@@ -222,8 +222,12 @@ func TestTrendMatchesPosts(t *testing.T) {
 					cond += " AND has(th, @theme)"
 				}
 				e := f.independent(t, querytest.Acme, day(req.Filter.From), day(req.Filter.To), cond, clickhouse.Named("b", r.Start), clickhouse.Named("theme", r.Series))
-				if r.Posts != e.posts || r.Authors != e.authors || !near(r.AvgSentiment, e.avg()) {
-					t.Errorf("%s %s = %+v, want %+v", r.Start, r.Series, r.Stats, e)
+				wantAuthors := e.authors
+				if tc.authors == "false" {
+					wantAuthors = 0 // not asked for
+				}
+				if r.Posts != e.posts || r.Authors != wantAuthors || !near(r.AvgSentiment, e.avg()) {
+					t.Errorf("%s %s = %+v, want %+v (authors %d)", r.Start, r.Series, r, e, wantAuthors)
 				}
 				if r.Series != "all" && r.Series != "fears" {
 					t.Errorf("series %q not asked for", r.Series)
@@ -404,7 +408,7 @@ func TestSOVMatchesPosts(t *testing.T) {
 		total += e.posts
 		for _, th := range r.Themes {
 			te := f.independent(t, r.Topic, day(req.Filter.From), day(req.Filter.To), "lang = 'en' AND has(th, @theme)", clickhouse.Named("theme", th.Theme))
-			if th.Posts != te.posts || !near(th.Share, float64(te.posts)/float64(e.posts)) {
+			if th.Posts != te.posts || !near(th.Share, float64(te.posts)/float64(e.posts)) || !near(th.AvgSentiment, te.avg()) {
 				t.Errorf("%s %s = %+v, want %+v", r.Topic, th.Theme, th, te)
 			}
 		}

@@ -99,10 +99,20 @@ func (r ThemesResult) table() ([]string, [][]string, []string) {
 }
 
 func (r TrendResult) table() ([]string, [][]string, []string) {
-	h := []string{"start", "series", "posts", "authors", "avg_sentiment"}
+	// Authors are there only when asked for (--authors); a shown point
+	// always has at least one.
+	withAuthors := len(r.Rows) > 0 && r.Rows[0].Authors > 0
+	h := []string{"start", "series", "posts", "avg_sentiment"}
+	if withAuthors {
+		h = []string{"start", "series", "posts", "authors", "avg_sentiment"}
+	}
 	rows := make([][]string, 0, len(r.Rows))
 	for _, t := range r.Rows {
-		rows = append(rows, []string{t.Start, t.Series, u(t.Posts), u(t.Authors), f4(t.AvgSentiment)})
+		if withAuthors {
+			rows = append(rows, []string{t.Start, t.Series, u(t.Posts), u(t.Authors), f4(t.AvgSentiment)})
+		} else {
+			rows = append(rows, []string{t.Start, t.Series, u(t.Posts), f4(t.AvgSentiment)})
+		}
 	}
 	notes := append([]string{fmt.Sprintf("topic %s, %s to %s, per %s", r.Topic, r.Period.From, r.Period.To, r.Interval)}, suppressedNote(r.Suppressed, r.MinAuthors)...)
 	if r.Truncated {

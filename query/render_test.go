@@ -69,7 +69,7 @@ func TestRenderEveryResult(t *testing.T) {
 		query.MoversResult{By: "entity", Rows: []query.MoverRow{{Topic: "a", Entity: "Battery", Lift: &lift, Significant: true}, {Topic: "a", Entity: "New"}}},
 		query.DriversResult{Entities: []query.DriverRow{{Name: "Battery"}}, Terms: []query.DriverRow{{Name: "swell"}}, TermsSampled: true},
 		query.QuotesResult{Quotes: []query.Quote{{Text: "line one\nline two", Source: "reddit"}}, Suppressed: true, MinAuthors: 5},
-		query.SOVResult{Rows: []query.SOVRow{{Topic: "a", Themes: []query.ThemeRow{{Theme: "fears", Share: 0.5}}}}},
+		query.SOVResult{Rows: []query.SOVRow{{Topic: "a", Themes: []query.SOVTheme{{Theme: "fears", Share: 0.5}}}}},
 	} {
 		for _, f := range query.Formats {
 			var b bytes.Buffer

@@ -57,8 +57,8 @@ func (f fakeSource) Trend(_ context.Context, r query.TrendRequest) (query.TrendR
 		if r.Filter.Sentiment != "" {
 			n = 30
 		}
-		res.Rows = append(res.Rows, query.TrendRow{Start: d.Format(time.DateOnly), Series: "all", Stats: query.Stats{Posts: n}},
-			query.TrendRow{Start: d.Format(time.DateOnly), Series: "fears", Stats: query.Stats{Posts: 10}})
+		res.Rows = append(res.Rows, query.TrendRow{Start: d.Format(time.DateOnly), Series: "all", Posts: n},
+			query.TrendRow{Start: d.Format(time.DateOnly), Series: "fears", Posts: 10})
 	}
 	return res, nil
 }

@@ -80,7 +80,7 @@ privacy.min_authors distinct authors are suppressed here too.`,
 				}
 				return q.Themes(cmd.Context(), r)
 			}},
-		{"trend", "Volume, sentiment and themes per day or ISO week", [][2]string{{"interval", "day or week"}},
+		{"trend", "Volume, sentiment and themes per day or ISO week", [][2]string{{"interval", "day or week"}, {"authors", "true: also distinct authors per point (slower)"}},
 			func(q *query.Querier, cmd *cobra.Command, v url.Values) (any, error) {
 				r, err := query.ParseTrend(v, now())
 				if err != nil {

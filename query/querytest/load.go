@@ -102,16 +102,18 @@ func LoadSynthetic(ctx context.Context, conn driver.Conn, db string, n, chunk ui
 }
 
 // backfills are the SELECTs of the query API's materialized views
-// (migration 0010), for tables created after posts had rows.
+// (migrations 0010, 0011), for tables created after posts had rows.
 var backfills = map[string]string{
 	"q_theme_dims": `SELECT toDate(created_at) AS day, arrayJoin([0, 1, 2, 3]) AS dim, mt AS topic, mh AS theme,
  ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,
  countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
  uniqUpToState(16)(author_pseudonym) AS authors_k
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms GROUP BY day, dim, topic, theme, value`,
-	"q_theme_dims_week": `SELECT toMonday(toDate(created_at)) AS week, toUInt8(0) AS dim, mt AS topic, mh AS theme, '' AS value,
- countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms GROUP BY week, topic, theme`,
+	"q_theme_week": `SELECT toMonday(toDate(created_at)) AS week, arrayJoin([0, 1, 2, 3]) AS dim, mt AS topic, mh AS theme,
+ ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,
+ countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
+ uniqUpToState(16)(author_pseudonym) AS authors_k
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms GROUP BY week, dim, topic, theme, value`,
 	"q_entity_day": `SELECT toDate(created_at) AS day, et AS topic, ee AS entity, ey AS entity_type, countState() AS mentions,
  sumState(toFloat64(es)) AS sentiment_sum, uniqUpToState(16)(author_pseudonym) AS authors_k
  FROM {db}.posts ARRAY JOIN e_topic AS et, e_entity AS ee, e_type AS ey, e_sentiment AS es GROUP BY day, topic, entity, entity_type`,
@@ -122,14 +124,14 @@ var backfills = map[string]string{
 }
 
 // BackfillTables are the query API's tables Backfill fills, in order.
-var BackfillTables = []string{"q_theme_dims", "q_theme_dims_week", "q_entity_day", "q_theme_posts"}
+var BackfillTables = []string{"q_theme_dims", "q_theme_week", "q_entity_day", "q_theme_posts"}
 
 // backfillColumns name the columns of each backfill INSERT.
 var backfillColumns = map[string]string{
-	"q_theme_dims":      "(day, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
-	"q_theme_dims_week": "(week, dim, topic, theme, value, post_count, sentiment_sum, authors)",
-	"q_entity_day":      "(day, topic, entity, entity_type, mentions, sentiment_sum, authors_k)",
-	"q_theme_posts":     "(topic, theme, created_at, post_id, source, lang, author_pseudonym, sentiment, text, entities, entity_types, terms)",
+	"q_theme_dims":  "(day, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
+	"q_theme_week":  "(week, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
+	"q_entity_day":  "(day, topic, entity, entity_type, mentions, sentiment_sum, authors_k)",
+	"q_theme_posts": "(topic, theme, created_at, post_id, source, lang, author_pseudonym, sentiment, text, entities, entity_types, terms)",
 }
 
 // Backfill fills each empty query-API aggregate from posts. It is only
