@@ -132,6 +132,18 @@ MODEL_DATA ?= ../shared/data
 model: ## retrain the sentiment + emotion models from MODEL_DATA (../shared/data), print dev metrics, write enrich/{sentiment,emotion}/model.bin.gz
 	nice $(GO) run ./cmd/undertone train --data $(MODEL_DATA)
 
+VADER_DIR := .local/vader
+
+.PHONY: eval-vader
+eval-vader: ## sentiment.score vs mean human ratings (Pearson, Spearman) on VADER's 4,200 rated tweets, fetched from the vaderSentiment 3.3.2 sdist into .local/vader (never committed)
+	@if [[ ! -f $(VADER_DIR)/hutto_ICWSM_2014/tweets_GroundTruth.txt ]]; then \
+	  mkdir -p $(VADER_DIR) && \
+	  python3 -m pip download -q --no-deps --no-binary :all: vaderSentiment==3.3.2 -d $(VADER_DIR) && \
+	  tar xzf $(VADER_DIR)/vaderSentiment-3.3.2.tar.gz -C $(VADER_DIR) vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz && \
+	  tar xzf $(VADER_DIR)/vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz -C $(VADER_DIR); \
+	fi
+	UNDERTONE_VADER_TWEETS=$(CURDIR)/$(VADER_DIR)/hutto_ICWSM_2014/tweets_GroundTruth.txt $(GO) test -count=1 -run '^TestHumanRatings$$' -v ./enrich/sentiment/ | grep -E 'human_test|^(ok|FAIL|---)'
+
 .PHONY: lint
 lint: compose-validate ## gofmt check, go vet (also with -tags integration), staticcheck, govulncheck, shellcheck, compose schema
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.local/*'))"; \

@@ -9,6 +9,8 @@ package train
 import (
 	"bufio"
 	"fmt"
+	"hash/fnv"
+	"html"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -222,4 +224,49 @@ func dedup(items []Item, held map[string]bool) []Item {
 		}
 	}
 	return out
+}
+
+// Rated is one text with a mean human sentiment rating (VADER's ground
+// truth files: the mean of 20 raters on a -4..4 scale).
+type Rated struct {
+	ID     string
+	Rating float64
+	Text   string
+}
+
+// LoadRatings reads a VADER ground-truth file (tweets_GroundTruth.txt from
+// the hutto_ICWSM_2014 archive in the vaderSentiment sdist):
+// id<TAB>mean rating<TAB>text. HTML entities in the text (&amp;) are
+// unescaped, as ingest would.
+func LoadRatings(path string) ([]Rated, error) {
+	lines, err := readLines(path)
+	if err != nil {
+		return nil, fmt.Errorf("ratings: %w", err)
+	}
+	var out []Rated
+	for n, l := range lines {
+		l = strings.TrimRight(l, "\r")
+		if l == "" {
+			continue
+		}
+		f := strings.SplitN(l, "\t", 3)
+		if len(f) != 3 {
+			return nil, fmt.Errorf("ratings: %s:%d: want id<TAB>rating<TAB>text", path, n+1)
+		}
+		r, err := strconv.ParseFloat(strings.TrimSpace(f[1]), 64)
+		if err != nil {
+			return nil, fmt.Errorf("ratings: %s:%d: %w", path, n+1, err)
+		}
+		out = append(out, Rated{ID: strings.TrimSpace(f[0]), Rating: r, Text: html.UnescapeString(f[2])})
+	}
+	return out, nil
+}
+
+// RatedHalf splits rated texts into two fixed halves by a hash of the id:
+// anything fitted on human ratings is fitted on half 0 and reported on
+// half 1.
+func RatedHalf(id string) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() & 1)
 }

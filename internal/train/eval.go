@@ -26,3 +26,6 @@ func Mean(xs []float64) float64 { return mean(xs) }
 
 // Pearson returns Pearson's correlation of x and y.
 func Pearson(x, y []float64) float64 { return pearson(x, y) }
+
+// Spearman returns Spearman's rank correlation of x and y.
+func Spearman(x, y []float64) float64 { return spearman(x, y) }
