@@ -93,11 +93,11 @@ bench-e2e: ## `undertone run` end to end into running Kafka + ClickHouse: posts/
 
 .PHONY: bench-api
 bench-api: ## query API latency: loads 10M posts into ClickHouse db bench_query (once) and reports p50/p95/p99 per endpoint, 8 clients
-	UNDERTONE_LONG=1 $(GO) test -tags integration -timeout 120m -run '^TestBenchAPI$$' -v ./query/
+	UNDERTONE_LONG=1 $(GO) test -count=1 -tags integration -timeout 120m -run '^TestBenchAPI$$' -v ./query/
 
 .PHONY: bench-dashboards
 bench-dashboards: browser-deps ## dashboards page loads in headless Chromium on the bench_query data set (10M posts, loaded once, shared with bench-api)
-	UNDERTONE_LONG=1 $(GO) test -tags integration -timeout 120m -run '^TestPageLoadLarge$$' -v ./dashboards/
+	UNDERTONE_LONG=1 $(GO) test -count=1 -tags integration -timeout 120m -run '^TestPageLoadLarge$$' -v ./dashboards/
 
 CHAOS_TIMEOUT ?= 90m
 SOAK_DURATION ?= 30m

@@ -148,6 +148,9 @@ type Query struct {
 	Timeout  time.Duration `mapstructure:"timeout"`
 	MaxRows  int           `mapstructure:"max_rows"`
 	CacheTTL time.Duration `mapstructure:"cache_ttl"`
+	// MaxThreads is ClickHouse's max_threads for each analyst query (0:
+	// the server's default, one per core).
+	MaxThreads int `mapstructure:"max_threads"`
 }
 
 // Reports configures scheduled weekly reports and alerts.

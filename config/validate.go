@@ -242,6 +242,9 @@ func (c Config) validateQuery() error {
 	if err := positiveDur("query.timeout", c.Query.Timeout); err != nil {
 		return err
 	}
+	if c.Query.MaxThreads < 0 {
+		return invalid("query.max_threads", c.Query.MaxThreads, "threads per query, >= 0 (0: the server's default)")
+	}
 	return positive("query.max_rows", c.Query.MaxRows)
 }
 

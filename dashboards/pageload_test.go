@@ -16,6 +16,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/chromedp/chromedp"
 
+	"github.com/undertone/undertone/config"
 	"github.com/undertone/undertone/dashboards"
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/testenv"
@@ -72,7 +73,7 @@ func TestPageLoadLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return querytest.SyntheticEnd }
-	q, err := query.New(conn, query.Options{Database: db, MinAuthors: 5, MaxRows: 10000, Timeout: 30 * time.Second, Now: now})
+	q, err := query.New(conn, query.Options{Database: db, MinAuthors: 5, MaxRows: 10000, Timeout: 30 * time.Second, MaxThreads: config.Default().Query.MaxThreads, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/undertone/undertone/config"
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/testenv"
 	"github.com/undertone/undertone/query"
@@ -42,7 +43,7 @@ func TestBenchAPI(t *testing.T) {
 	defer conn.Close()
 
 	q, err := query.New(conn, query.Options{Database: db, MinAuthors: 5, MaxRows: 10000, Timeout: 30 * time.Second,
-		ReadOnlySetting: true, Now: func() time.Time { return querytest.SyntheticEnd }})
+		MaxThreads: config.Default().Query.MaxThreads, ReadOnlySetting: true, Now: func() time.Time { return querytest.SyntheticEnd }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,8 +40,11 @@ type Options struct {
 	// when the connection user already has a readonly profile (ClickHouse
 	// refuses to change readonly there).
 	ReadOnlySetting bool
+	// MaxThreads is ClickHouse's max_threads for every query
+	// (query.max_threads; 0: the server's default).
+	MaxThreads int
 	// Settings are extra ClickHouse settings sent with every query (for
-	// example max_threads, or log_queries in tests).
+	// example log_queries in tests).
 	Settings clickhouse.Settings
 	// Now is the clock used for default periods; nil means time.Now.
 	Now func() time.Time
@@ -110,6 +113,9 @@ func (q *Querier) ctx(ctx context.Context) (context.Context, context.CancelFunc)
 		set[k] = v
 	}
 	set["max_execution_time"] = int(q.opts.Timeout.Seconds() + 0.999)
+	if q.opts.MaxThreads > 0 {
+		set["max_threads"] = q.opts.MaxThreads
+	}
 	if q.opts.ReadOnlySetting {
 		set["readonly"] = 2
 	}

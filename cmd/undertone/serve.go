@@ -39,6 +39,7 @@ func openQuerier(cfg config.Config, log *slog.Logger) (*query.Querier, driver.Co
 		MinAuthors:      cfg.Privacy.MinAuthors,
 		MaxRows:         cfg.Query.MaxRows,
 		Timeout:         cfg.Query.Timeout,
+		MaxThreads:      cfg.Query.MaxThreads,
 		ReadOnlySetting: roSetting,
 	})
 	if err != nil {
