@@ -489,11 +489,17 @@ func postFilters(w *where, f Filter, sentCol string) {
 // ---- share of voice ----
 
 // SOVRequest compares topics side by side.
-type SOVRequest struct{ Filter Filter }
+type SOVRequest struct {
+	Filter Filter
+	// Authors adds each topic's distinct authors (uniqHLL12 sketches, one
+	// per topic and day or week: the bulk of the query's cost). Without it
+	// the k-anonymity check counts authors only up to 16.
+	Authors bool
+}
 
 // ParseSOV validates the parameters of GET /api/v1/sov.
 func ParseSOV(v url.Values, now time.Time) (SOVRequest, error) {
-	p, err := newParams(v, now)
+	p, err := newParams(v, now, "authors")
 	if err != nil {
 		return SOVRequest{}, err
 	}
@@ -505,16 +511,23 @@ func ParseSOV(v url.Values, now time.Time) (SOVRequest, error) {
 	if len(f.Themes) > 1 {
 		return SOVRequest{}, bad("theme", f.Themes[0]+","+f.Themes[1], "at most one theme: share of voice within that theme")
 	}
-	return SOVRequest{Filter: f}, nil
+	au, err := p.enum("authors", []string{"true", "false"}, "false")
+	if err != nil {
+		return SOVRequest{}, err
+	}
+	return SOVRequest{Filter: f, Authors: au == "true"}, nil
 }
 
 // SOVRow is one topic: its volume, its share of the listed topics' total
 // volume (share of voice) and its theme mix.
 type SOVRow struct {
 	Topic string `json:"topic"`
-	Stats
-	Share  float64    `json:"share"`
-	Themes []SOVTheme `json:"themes"`
+	Posts uint64 `json:"posts"`
+	// Authors is set only when the request asks for it (SOVRequest.Authors).
+	Authors      uint64     `json:"authors,omitempty"`
+	AvgSentiment float64    `json:"avg_sentiment"`
+	Share        float64    `json:"share"`
+	Themes       []SOVTheme `json:"themes"`
 }
 
 // SOVTheme is one cell of a topic's theme mix: posts, share of the
@@ -552,29 +565,46 @@ func (q *Querier) SOV(ctx context.Context, r SOVRequest) (SOVResult, error) {
 		res.Theme = volTheme
 		themes = []string{volTheme}
 	}
-	// Distinct authors per topic (the volume rows) merge author sketches;
-	// the theme mix needs only the k check.
-	vols, err := q.groups(ctx, withAuthors, []string{keyTopic, keyTheme}, f, f.From, f.To, []string{volTheme})
-	if err != nil {
-		return res, err
+	// Distinct authors per topic (the volume rows), when asked for, merge
+	// author sketches in a query of their own; everything else needs only
+	// the k check.
+	var gs []group
+	if r.Authors {
+		vols, err := q.groups(ctx, withAuthors, []string{keyTopic, keyTheme}, f, f.From, f.To, []string{volTheme})
+		if err != nil {
+			return res, err
+		}
+		gs = vols
+		themes = themes[1:]
+	}
+	if len(themes) > 0 {
+		more, err := q.groups(ctx, kOnly, []string{keyTopic, keyTheme}, f, f.From, f.To, themes)
+		if err != nil {
+			return res, err
+		}
+		gs = append(gs, more...)
 	}
 	rows := map[string]*SOVRow{}
-	for _, g := range vols {
+	for _, g := range gs {
+		if g.keys[1] != volTheme {
+			continue
+		}
 		if q.small(g.authors) {
 			res.Suppressed++
 			continue
 		}
-		rows[g.keys[0]] = &SOVRow{Topic: g.keys[0], Stats: statsOf(g), Themes: []SOVTheme{}}
+		st := statsOf(g)
+		row := &SOVRow{Topic: g.keys[0], Posts: st.Posts, AvgSentiment: st.AvgSentiment, Themes: []SOVTheme{}}
+		if r.Authors {
+			row.Authors = st.Authors
+		}
+		rows[g.keys[0]] = row
 		res.Total += g.posts
 	}
 	if volTheme == "" {
-		gs, err := q.groups(ctx, kOnly, []string{keyTopic, keyTheme}, f, f.From, f.To, themes[1:])
-		if err != nil {
-			return res, err
-		}
 		for _, g := range gs {
 			row := rows[g.keys[0]]
-			if row == nil {
+			if row == nil || g.keys[1] == "" {
 				continue
 			}
 			if q.small(g.authors) {

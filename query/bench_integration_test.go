@@ -85,6 +85,11 @@ func TestBenchAPI(t *testing.T) {
 			return "/api/v1/movers?by=entity&topic=" + topic() + "&period=" + []string{"7d", "30d"}[rng.IntN(2)]
 		}},
 		{"sov", func() string { return "/api/v1/sov?period=" + period() + filter() }},
+		// Distinct authors on request (not shown by the dashboards).
+		{"trend/day+authors", func() string {
+			return "/api/v1/trend?authors=true&topic=" + topic() + "&period=" + period() + filter()
+		}},
+		{"sov+authors", func() string { return "/api/v1/sov?authors=true&period=" + period() + filter() }},
 		{"drivers", func() string {
 			return "/api/v1/drivers?topic=" + topic() + "&theme=" + theme() + "&period=" + []string{"7d", "30d"}[rng.IntN(2)]
 		}},

@@ -388,35 +388,46 @@ func TestQuotes(t *testing.T) {
 
 func TestSOVMatchesPosts(t *testing.T) {
 	f := loadFixture(t)
-	req, err := query.ParseSOV(vals("period", "30d", "lang", "en"), querytest.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := f.q.SOV(t.Context(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Rows) != 2 {
-		t.Fatalf("rows %+v, want acme and beta only", res.Rows)
-	}
-	var total uint64
-	for _, r := range res.Rows {
-		e := f.independent(t, r.Topic, day(req.Filter.From), day(req.Filter.To), "lang = 'en'")
-		if r.Posts != e.posts || r.Authors != e.authors || !near(r.AvgSentiment, e.avg()) {
-			t.Errorf("%s = %+v, want %+v", r.Topic, r.Stats, e)
-		}
-		total += e.posts
-		for _, th := range r.Themes {
-			te := f.independent(t, r.Topic, day(req.Filter.From), day(req.Filter.To), "lang = 'en' AND has(th, @theme)", clickhouse.Named("theme", th.Theme))
-			if th.Posts != te.posts || !near(th.Share, float64(te.posts)/float64(e.posts)) || !near(th.AvgSentiment, te.avg()) {
-				t.Errorf("%s %s = %+v, want %+v", r.Topic, th.Theme, th, te)
+	for _, authors := range []string{"false", "true"} {
+		t.Run("authors="+authors, func(t *testing.T) {
+			req, err := query.ParseSOV(vals("period", "30d", "lang", "en", "authors", authors), querytest.Now)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-	}
-	for _, r := range res.Rows {
-		if !near(r.Share, float64(r.Posts)/float64(total)) {
-			t.Errorf("%s share %v, want %v", r.Topic, r.Share, float64(r.Posts)/float64(total))
-		}
+			res, err := f.q.SOV(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Rows) != 2 {
+				t.Fatalf("rows %+v, want acme and beta only", res.Rows)
+			}
+			var total uint64
+			for _, r := range res.Rows {
+				e := f.independent(t, r.Topic, day(req.Filter.From), day(req.Filter.To), "lang = 'en'")
+				wantAuthors := e.authors
+				if authors == "false" {
+					wantAuthors = 0 // not asked for
+				}
+				if r.Posts != e.posts || r.Authors != wantAuthors || !near(r.AvgSentiment, e.avg()) {
+					t.Errorf("%s = %+v, want %+v (authors %d)", r.Topic, r, e, wantAuthors)
+				}
+				total += e.posts
+				if len(r.Themes) == 0 {
+					t.Errorf("%s: no theme mix", r.Topic)
+				}
+				for _, th := range r.Themes {
+					te := f.independent(t, r.Topic, day(req.Filter.From), day(req.Filter.To), "lang = 'en' AND has(th, @theme)", clickhouse.Named("theme", th.Theme))
+					if th.Posts != te.posts || !near(th.Share, float64(te.posts)/float64(e.posts)) || !near(th.AvgSentiment, te.avg()) {
+						t.Errorf("%s %s = %+v, want %+v", r.Topic, th.Theme, th, te)
+					}
+				}
+			}
+			for _, r := range res.Rows {
+				if !near(r.Share, float64(r.Posts)/float64(total)) {
+					t.Errorf("%s share %v, want %v", r.Topic, r.Share, float64(r.Posts)/float64(total))
+				}
+			}
+		})
 	}
 }
 

@@ -173,14 +173,22 @@ func (r QuotesResult) table() ([]string, [][]string, []string) {
 }
 
 func (r SOVResult) table() ([]string, [][]string, []string) {
-	h := []string{"topic", "posts", "share", "authors", "avg_sentiment"}
+	// Authors are there only when asked for (--authors).
+	withAuthors := len(r.Rows) > 0 && r.Rows[0].Authors > 0
+	h := []string{"topic", "posts", "share", "avg_sentiment"}
+	if withAuthors {
+		h = []string{"topic", "posts", "share", "authors", "avg_sentiment"}
+	}
 	themes := post.Themes[:]
 	if r.Theme == "" {
 		h = append(h, themes...)
 	}
 	rows := make([][]string, 0, len(r.Rows))
 	for _, s := range r.Rows {
-		row := []string{s.Topic, u(s.Posts), pct(s.Share), u(s.Authors), f4(s.AvgSentiment)}
+		row := []string{s.Topic, u(s.Posts), pct(s.Share), f4(s.AvgSentiment)}
+		if withAuthors {
+			row = []string{s.Topic, u(s.Posts), pct(s.Share), u(s.Authors), f4(s.AvgSentiment)}
+		}
 		if r.Theme == "" {
 			for _, th := range themes {
 				cell := "-"

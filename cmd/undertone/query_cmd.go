@@ -116,7 +116,7 @@ privacy.min_authors distinct authors are suppressed here too.`,
 				}
 				return q.Quotes(cmd.Context(), r)
 			}},
-		{"sov", "Share of voice and side-by-side topic comparison", nil,
+		{"sov", "Share of voice and side-by-side topic comparison", [][2]string{{"authors", "true: also distinct authors per topic (slower)"}},
 			func(q *query.Querier, cmd *cobra.Command, v url.Values) (any, error) {
 				r, err := query.ParseSOV(v, now())
 				if err != nil {
