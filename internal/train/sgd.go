@@ -300,6 +300,12 @@ func trainSigmoid(m *weights, xs []vec, ys [][]int8, sw, pw []float32, epochs in
 
 // trainSoftmax trains a multinomial model; cw weighs each class.
 func trainSoftmax(m *weights, xs []vec, cls []int, sw []float32, epochs int, seed uint64) {
+	var avg average
+	defer func() {
+		if m.avgFrom >= 0 {
+			avg.apply(m)
+		}
+	}()
 	idx := make([]int, len(xs))
 	for i := range idx {
 		idx[i] = i
@@ -320,6 +326,9 @@ func trainSoftmax(m *weights, xs []vec, cls []int, sw []float32, epochs int, see
 				g[k] = (z[k] - t) * sw[i]
 			}
 			m.update(&xs[i], g)
+		}
+		if m.avgFrom >= 0 && ep >= m.avgFrom {
+			avg.add(m)
 		}
 	}
 }

@@ -76,6 +76,14 @@ type Options struct {
 	// n-grams of a negated word get their own ids and negators are left
 	// out of the mean word vector (param "neg_aware").
 	EmoNeg, SentNeg bool
+	// SentTuneFolds > 1 tunes the sentiment class offsets on out-of-fold
+	// predictions of the training pool (that many folds) instead of on the
+	// dev split; SentTuneFrom restricts that to sources with this prefix.
+	SentTuneFolds int
+	SentTuneFrom  string
+	// SentAvgFrom >= 0 averages the sentiment weights over epochs
+	// SentAvgFrom.. (-1: off).
+	SentAvgFrom int
 	// SentStack feeds the emotion model's probabilities to the sentiment
 	// model as dense features (the emotion model is trained first).
 	SentStack bool
@@ -92,7 +100,7 @@ func DefaultOptions() Options {
 		EmoEpochs: 15, SentEpochs: 6,
 		EmoLR: 0.1, SentLR: 0.1,
 		EmoL2: 1e-5, SentL2: 1e-4,
-		WeightSemEval: 1, WeightTweetEval: 1, EmoAvgFrom: -1,
+		WeightSemEval: 1, WeightTweetEval: 1, EmoAvgFrom: -1, SentAvgFrom: -1,
 		EmoEkmanHead: true, EmoRetune: 2, EmbScale: 1, EmoEmbed: true, SentEmbed: true,
 		EmoNeg: true, SentNeg: true,
 	}
@@ -700,6 +708,7 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 		stack(emo, items, xs, [2]int{o.EmoCharMin, o.EmoChar})
 	}
 	w := newWeights(o.SentBits, 3, nd, o.SentLR, o.SentL2)
+	w.avgFrom = o.SentAvgFrom
 	trainSoftmax(w, xs, cls, sw, o.SentEpochs, o.Seed)
 	meta := linear.Meta{
 		Params: map[string]float64{"char_ngrams": float64(o.SentChar), "char_min": float64(o.SentCharMin), "embed": b2f(o.SentEmbed), "neg_aware": b2f(o.SentNeg)},
@@ -723,31 +732,32 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 		gold[i] = int(dev[i].Y[0])
 	}
 	// Tune log-prior offsets for negative and positive (macro recall).
-	tune := func(idx []int) (bn, bp float64) {
-		best := -1.0
-		for a := -1.0; a <= 1.0001; a += 0.05 {
-			for b := -1.0; b <= 1.0001; b += 0.05 {
-				pr := make([]int, len(idx))
-				gl := make([]int, len(idx))
-				for j, i := range idx {
-					pr[j] = sentiment.Class(devP[i], a, b)
-					gl[j] = gold[i]
-				}
-				if mr, _ := macroRecall(pr, gl, 3); mr > best+1e-9 {
-					best, bn, bp = mr, a, b
-				}
-			}
-		}
-		return bn, bp
-	}
+	tune := func(idx []int) (bn, bp float64) { return tuneOffsets(devP, gold, idx) }
 	bn, bp := tune(seq(len(dev)))
 	ha, hb := halves(len(dev))
 	an, ap := tune(ha)
 	cn, cp := tune(hb)
+	devBN, devBP := bn, bp
+	if o.SentTuneFolds > 1 {
+		// Offsets from out-of-fold predictions on the training pool: the
+		// dev split plays no part in them.
+		oof := outOfFold(o, xs, cls, sw, nd)
+		var idx []int
+		for i, it := range items {
+			if o.SentTuneFrom == "" || strings.HasPrefix(it.Source, o.SentTuneFrom) {
+				idx = append(idx, i)
+			}
+		}
+		bn, bp = tuneOffsets(oof, cls, idx)
+		an, ap, cn, cp = bn, bp, bn, bp
+		fmt.Fprintf(o.Report, "offsets tuned on %d-fold out-of-fold predictions of %d training texts (source prefix %q): negative %.2f positive %.2f (tuned on dev they would be %.2f %.2f)\n",
+			o.SentTuneFolds, len(idx), o.SentTuneFrom, bn, bp, devBN, devBP)
+	}
 	pred := make([]int, len(dev))
 	predX := make([]int, len(dev))
 	pred0 := make([]int, len(dev))
-	scores := make([]float64, len(dev))
+	scores0 := make([]float64, len(dev)) // P(pos) - P(neg)
+	scoresQ := make([][]float32, len(dev))
 	goldS := make([]float64, len(dev))
 	for i := range dev {
 		pred[i] = sentiment.Class(devP[i], bn, bp)
@@ -759,7 +769,11 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 		}
 		q := []float32{devP[i][0] * float32(math.Exp(bn)), devP[i][1], devP[i][2] * float32(math.Exp(bp))}
 		qs := q[0] + q[1] + q[2]
-		scores[i] = float64(q[2]-q[0]) / float64(qs)
+		for k := range q {
+			q[k] /= qs
+		}
+		scores0[i] = float64(q[2] - q[0])
+		scoresQ[i] = q
 		goldS[i] = float64(gold[i] - 1)
 	}
 	mr, rec := macroRecall(pred, gold, 3)
@@ -785,6 +799,10 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 		}
 	}
 	ruleMR, _ := macroRecall(rulePred, gold, 3)
+	scores := make([]float64, len(dev)) // the enricher's score
+	for i, q := range scoresQ {
+		scores[i] = sentiment.Score(q, pred[i], float32(ruleS[i]), sentiment.ScoreMix, sentiment.ScoreFloor)
+	}
 
 	r := o.Report
 	fmt.Fprintf(r, "\n## Sentiment model (dev: twitter-2016devtest-A, %d tweets)\n\n", len(dev))
@@ -795,14 +813,64 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 	fmt.Fprintf(r, "| **macro recall** | **%.3f** | **%.3f** | |\n\n", mr, mrX)
 	fmt.Fprintf(r, "macro recall without offsets %.3f; F1(PN) %.3f; rule scorer alone (lexicon, +-0.05 cut-offs) %.3f; offsets negative %.2f positive %.2f\n",
 		mr0, (f1s[0]+f1s[2])/2, ruleMR, bn, bp)
-	fmt.Fprintf(r, "score proxy (no human intensity ratings in the data): Pearson r(score, gold class -1/0/+1) %.3f, Spearman %.3f; rule scorer alone r %.3f\n\n",
-		pearson(scores, goldS), spearman(scores, goldS), pearson(ruleS, goldS))
+	fmt.Fprintf(r, "score proxy (human intensity ratings: make eval-vader): Pearson r(score, gold class -1/0/+1) %.3f, Spearman %.3f; P(pos)-P(neg) alone r %.3f; rule scorer alone r %.3f\n\n",
+		pearson(scores, goldS), spearman(scores, goldS), pearson(scores0, goldS), pearson(ruleS, goldS))
 	m.Metrics = map[string]float64{
 		"macro_recall": mr, "macro_recall_2fold": mrX, "pearson_class_proxy": pearson(scores, goldS),
 	}
 	m.Version = digest(m)
 	fmt.Fprintf(r, "sentiment model version %s\n", m.Version)
 	return m, nil
+}
+
+// tuneOffsets picks the log-prior offsets for the negative and positive
+// classes (grid of 0.05 in [-1, 1]) that maximise the macro-averaged recall
+// of probabilities probs[i] against gold[i] over items idx.
+func tuneOffsets(probs [][]float32, gold []int, idx []int) (bn, bp float64) {
+	best := -1.0
+	pr := make([]int, len(idx))
+	gl := make([]int, len(idx))
+	for ai := -20; ai <= 20; ai++ {
+		for bi := -20; bi <= 20; bi++ {
+			a, b := float64(ai)*0.05, float64(bi)*0.05
+			for j, i := range idx {
+				pr[j] = sentiment.Class(probs[i], a, b)
+				gl[j] = gold[i]
+			}
+			if mr, _ := macroRecall(pr, gl, 3); mr > best+1e-9 {
+				best, bn, bp = mr, a, b
+			}
+		}
+	}
+	return bn, bp
+}
+
+// outOfFold trains o.SentTuneFolds sentiment models, each on all but one
+// fold (item i is in fold i mod folds), and returns every training item's
+// softmax probabilities from the model that did not see it.
+func outOfFold(o Options, xs []vec, cls []int, sw []float32, nd int) [][]float32 {
+	k := o.SentTuneFolds
+	out := make([][]float32, len(xs))
+	for f := range k {
+		var tx []vec
+		var tc []int
+		var tw []float32
+		for i := range xs {
+			if i%k != f {
+				tx, tc, tw = append(tx, xs[i]), append(tc, cls[i]), append(tw, sw[i])
+			}
+		}
+		w := newWeights(o.SentBits, 3, nd, o.SentLR, o.SentL2)
+		w.avgFrom = o.SentAvgFrom
+		trainSoftmax(w, tx, tc, tw, o.SentEpochs, o.Seed+uint64(f)+1)
+		for i := f; i < len(xs); i += k {
+			z := make([]float32, 3)
+			w.logits(&xs[i], z)
+			softmax32(z)
+			out[i] = z
+		}
+	}
+	return out
 }
 
 var polarity = map[string]int{
