@@ -40,6 +40,9 @@ type Options struct {
 	// when the connection user already has a readonly profile (ClickHouse
 	// refuses to change readonly there).
 	ReadOnlySetting bool
+	// DriversSample bounds the posts the drivers analysis reads per side
+	// (default TermsSample).
+	DriversSample int
 	// MaxThreads is ClickHouse's max_threads for every query
 	// (query.max_threads; 0: the server's default).
 	MaxThreads int
@@ -82,6 +85,9 @@ func New(conn driver.Conn, opts Options) (*Querier, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.DriversSample <= 0 {
+		opts.DriversSample = TermsSample
 	}
 	return &Querier{conn: conn, opts: opts, db: "`" + opts.Database + "`"}, nil
 }

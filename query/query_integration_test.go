@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -337,6 +338,62 @@ func TestDriversMatchPosts(t *testing.T) {
 		if !res.TermsSampled && tm.Count != a.posts {
 			t.Errorf("term %s count %d, want %d", tm.Name, tm.Count, a.posts)
 		}
+	}
+}
+
+// TestDriversSampled checks the sampled drivers analysis: each side is
+// exactly the most recent min(posts, sample) posts (ties broken by
+// post_id), whether the first, narrowed read was enough or the whole
+// period was read again, and the counts are those of that sample.
+func TestDriversSampled(t *testing.T) {
+	f := loadFixture(t)
+	for _, sample := range []int{7, 40, 150} {
+		t.Run(strconv.Itoa(sample), func(t *testing.T) {
+			q, err := query.New(f.conn, query.Options{Database: f.db, MinAuthors: 1, Timeout: 20 * time.Second, DriversSample: sample,
+				Now: func() time.Time { return querytest.Now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, err := query.ParseDrivers(vals("topic", querytest.Acme, "theme", "fears", "period", "60d", "min_count", "1", "limit", "1000"), querytest.Now, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := q.Drivers(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Sampled || res.ThemeSample != min(uint64(sample), res.ThemePosts) || res.TopicSample != min(uint64(sample), res.TopicPosts) {
+				t.Fatalf("sampled %v, samples %d/%d of %d/%d posts, want %d each", res.Sampled, res.ThemeSample, res.TopicSample, res.ThemePosts, res.TopicPosts, sample)
+			}
+			// The sample, independently: the most recent posts of acme x fears.
+			sql := "SELECT e, count() FROM (SELECT post_id, created_at, entity_canonical AS ents FROM " + f.db + ".posts" +
+				" WHERE has(topic_ids, @topic) AND has(topic_themes[indexOf(topic_ids, @topic)], 'fears')" +
+				" AND created_at >= toDateTime(@from, 'UTC') AND created_at < toDateTime(@to, 'UTC')" +
+				" ORDER BY created_at DESC, post_id DESC LIMIT @n) ARRAY JOIN arrayDistinct(ents) AS e GROUP BY e"
+			rows, err := f.conn.Query(t.Context(), sql, clickhouse.Named("topic", querytest.Acme), clickhouse.Named("n", sample),
+				clickhouse.Named("from", day(req.Filter.From)+" 00:00:00"), clickhouse.Named("to", day(req.Filter.To)+" 00:00:00"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]uint64{}
+			for rows.Next() {
+				var e string
+				var n uint64
+				if err := rows.Scan(&e, &n); err != nil {
+					t.Fatal(err)
+				}
+				want[e] = n
+			}
+			rows.Close()
+			if len(res.Entities) == 0 {
+				t.Fatal("no entities")
+			}
+			for _, e := range res.Entities {
+				if e.Count != want[e.Name] {
+					t.Errorf("%s: count %d in the sample, want %d", e.Name, e.Count, want[e.Name])
+				}
+			}
+		})
 	}
 }
 

@@ -154,7 +154,7 @@ func (r DriversResult) table() ([]string, [][]string, []string) {
 	}
 	notes := []string{fmt.Sprintf("topic %s x %s: %d of %d posts, %s to %s", r.Topic, r.Theme, r.ThemePosts, r.TopicPosts, r.Period.From, r.Period.To)}
 	if r.TermsSampled {
-		notes = append(notes, fmt.Sprintf("terms from the %d most recent posts per side", TermsSample))
+		notes = append(notes, fmt.Sprintf("sampled: the %d most recent posts of the theme, the %d most recent of the topic", r.ThemeSample, r.TopicSample))
 	}
 	return h, rows, append(notes, suppressedNote(r.Suppressed, r.MinAuthors)...)
 }

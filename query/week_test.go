@@ -32,3 +32,30 @@ func TestWeekStart(t *testing.T) {
 		})
 	}
 }
+
+func TestRecentWindow(t *testing.T) {
+	to := time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
+	f := Filter{From: to.AddDate(0, 0, -30), To: to} // 720 hours
+	for _, tc := range []struct {
+		name   string
+		posts  uint64
+		sample int
+		slack  float64
+		want   time.Time
+	}{
+		{"fits in the sample", 4000, 5000, 1.25, f.From},
+		{"whole period asked for", 720000, 5000, 0, f.From},
+		// 5,000 of 720,000 posts over 720 h at 1.25 x the rate: 6.25 h,
+		// rounded up, plus an hour.
+		{"busy group", 720000, 5000, 1.25, to.Add(-8 * time.Hour)},
+		{"twice the rate", 72000, 500, 2, to.Add(-11 * time.Hour)},
+		{"window would exceed the period", 6000, 5000, 2, f.From},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := recentWindow(f, tc.posts, tc.sample, tc.slack)
+			if !got.From.Equal(tc.want) || !got.To.Equal(f.To) {
+				t.Errorf("window %v..%v, want %v..%v", got.From, got.To, tc.want, f.To)
+			}
+		})
+	}
+}
