@@ -32,7 +32,8 @@ import (
 // between runs so the load happens once, dropped when
 // UNDERTONE_BENCH_DROP=1) and measures each endpoint's latency through the
 // HTTP API (real TCP, JSON, gzip off, result cache off) under 8 concurrent
-// clients. It runs only with UNDERTONE_LONG=1 (make bench-api).
+// clients (UNDERTONE_BENCH_ONLY=name,... measures only those endpoints). It
+// runs only with UNDERTONE_LONG=1 (make bench-api).
 func TestBenchAPI(t *testing.T) {
 	if os.Getenv("UNDERTONE_LONG") != "1" {
 		t.Skip("long benchmark: set UNDERTONE_LONG=1 (make bench-api)")
@@ -100,7 +101,11 @@ func TestBenchAPI(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, DisableCompression: true}}
 	var report strings.Builder
 	fmt.Fprintf(&report, "\n%d posts, %d concurrent clients, %d requests per endpoint\n%-18s %8s %8s %8s %8s %8s\n", have, clients, perEndpoint, "endpoint", "p50_ms", "p95_ms", "p99_ms", "max_ms", "req/s")
+	only := os.Getenv("UNDERTONE_BENCH_ONLY") // comma-separated endpoint names
 	for _, ep := range endpoints {
+		if only != "" && !slices.Contains(strings.Split(only, ","), ep.name) {
+			continue
+		}
 		urls := make([]string, perEndpoint)
 		for i := range urls {
 			urls[i] = hs.URL + ep.gen()
