@@ -10,22 +10,25 @@ import (
 // retrained model (or a feature change) that lets the word vectors or the
 // n-gram weights of a negated word override the negation fails here rather
 // than silently. want: "neg" = labelled negative with a score < 0; "pos" =
-// labelled positive; "notneg" = score >= -0.1 (neutral-ish or positive; a
-// score just below 0 can still be labelled negative, because the class
-// offsets tuned for macro recall favour the negative class). known marks
-// cases the model still gets wrong (docs/models.md, known limits): they are
-// logged, not asserted, so fixing them shows in -v output.
+// labelled positive; "notneg" = not labelled negative (neutral or
+// positive; since the score follows the label's band, sentiment.Band, this
+// is also score >= -0.2). known marks cases the model still gets wrong
+// (docs/models.md, known limits): they are logged, not asserted, so fixing
+// them shows in -v output. "not bad at all" and "no problems so far" were
+// labelled negative with a score near 0 before the score followed the
+// label (2026-11-28); the class offsets tuned for macro recall favour the
+// negative class on such near-zero posts.
 func TestNegationTable(t *testing.T) {
 	e := newEnricher(t)
 	cases := []struct {
 		text, want string
 		known      bool
 	}{
-		{"not bad at all", "notneg", false},
+		{"not bad at all", "notneg", true},
 		{"I don't hate it", "notneg", true},
 		{"never disappointed", "pos", false},
 		{"I can't complain", "notneg", false},
-		{"no problems so far", "notneg", false},
+		{"no problems so far", "notneg", true},
 		{"not terrible", "notneg", false},
 		{"not worried at all", "notneg", false},
 		{"Not bad at all, the Acme Buds are actually good", "pos", false},
@@ -49,7 +52,7 @@ func TestNegationTable(t *testing.T) {
 		case "pos":
 			ok = s.Label == post.LabelPositive && s.Score > 0
 		case "notneg":
-			ok = s.Score >= -0.1
+			ok = s.Label != post.LabelNegative
 		}
 		switch {
 		case ok:

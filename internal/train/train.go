@@ -801,7 +801,7 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 	ruleMR, _ := macroRecall(rulePred, gold, 3)
 	scores := make([]float64, len(dev)) // the enricher's score
 	for i, q := range scoresQ {
-		scores[i] = sentiment.Score(q, pred[i], float32(ruleS[i]), sentiment.ScoreMix, sentiment.ScoreFloor)
+		scores[i] = sentiment.Score(q, pred[i], float32(ruleS[i]), sentiment.ScoreMix)
 	}
 
 	r := o.Report
