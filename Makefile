@@ -142,7 +142,7 @@ eval-vader: ## sentiment.score vs mean human ratings (Pearson, Spearman) on VADE
 	  tar xzf $(VADER_DIR)/vaderSentiment-3.3.2.tar.gz -C $(VADER_DIR) vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz && \
 	  tar xzf $(VADER_DIR)/vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz -C $(VADER_DIR); \
 	fi
-	UNDERTONE_VADER_TWEETS=$(CURDIR)/$(VADER_DIR)/hutto_ICWSM_2014/tweets_GroundTruth.txt $(GO) test -count=1 -run '^TestHumanRatings$$' -v ./enrich/sentiment/ | grep -E 'human_test|^(ok|FAIL|---)'
+	UNDERTONE_VADER_TWEETS=$(CURDIR)/$(VADER_DIR)/hutto_ICWSM_2014/tweets_GroundTruth.txt $(GO) test -count=1 -run '^TestHumanRatings' -v ./enrich/sentiment/ | grep -E 'human_test|^(ok|FAIL|---)'
 
 .PHONY: lint
 lint: compose-validate ## gofmt check, go vet (also with -tags integration), staticcheck, govulncheck, shellcheck, compose schema

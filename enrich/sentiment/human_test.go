@@ -177,3 +177,38 @@ func classScores(t *testing.T, texts []string) []float64 {
 	}
 	return out
 }
+
+// TestHumanRatingsOtherDomains reports Pearson r of sentiment.score against
+// the mean human ratings of the other ground-truth sets in the same archive
+// (Amazon review, movie review and New York Times editorial snippets:
+// longer, non-social text; nothing was fitted on them). Informational; it
+// skips without the files.
+func TestHumanRatingsOtherDomains(t *testing.T) {
+	path := ratingsFile()
+	if path == "" {
+		t.Skip("VADER ground-truth files not found (make eval-vader, or $UNDERTONE_VADER_TWEETS)")
+	}
+	dir := filepath.Dir(path)
+	e := newEnricher(t)
+	for _, name := range []string{"amazonReviewSnippets", "movieReviewSnippets", "nytEditorialSnippets"} {
+		rated, err := train.LoadRatings(filepath.Join(dir, name+"_GroundTruth.txt"))
+		if err != nil {
+			t.Logf("%s: %v", name, err)
+			continue
+		}
+		b := make([]post.Enriched, len(rated))
+		for i, x := range rated {
+			b[i] = post.NewEnriched(post.Clean{Text: x.Text})
+		}
+		if err := e.Enrich(t.Context(), b); err != nil {
+			t.Fatal(err)
+		}
+		texts := make([]string, len(rated))
+		score, gold := make([]float64, len(rated)), make([]float64, len(rated))
+		for i, x := range rated {
+			texts[i], score[i], gold[i] = x.Text, b[i].Sentiment.Score, x.Rating
+		}
+		t.Logf("%-21s n=%5d  score: Pearson r %.3f Spearman %.3f | P(pos)-P(neg) (before): r %.3f",
+			name, len(rated), train.Pearson(score, gold), train.Spearman(score, gold), train.Pearson(classScores(t, texts), gold))
+	}
+}
