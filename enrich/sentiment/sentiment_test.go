@@ -172,3 +172,34 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// TestScoreBand checks that the score stays in [-1, 1] and in its label's
+// band (sentiment.Band: the query API's buckets), so filtering by score
+// bucket agrees with the label, over a grid of probabilities and rule
+// compounds.
+func TestScoreBand(t *testing.T) {
+	for a := 0; a <= 20; a++ {
+		for b := 0; a+b <= 20; b++ {
+			p := []float32{float32(a) / 20, float32(b) / 20, float32(20-a-b) / 20}
+			cls := sentiment.Class(p, 0, 0)
+			for c := -10; c <= 10; c++ {
+				compound := float32(c) / 10.5
+				for _, mix := range []float64{0, sentiment.ScoreMix, 1} {
+					s := sentiment.Score(p, cls, compound, mix)
+					ok := s >= -1 && s <= 1
+					switch cls {
+					case 0:
+						ok = ok && float32(s) < -sentiment.Band
+					case 2:
+						ok = ok && float32(s) > sentiment.Band
+					default:
+						ok = ok && float32(s) >= -sentiment.Band && float32(s) <= sentiment.Band
+					}
+					if !ok {
+						t.Fatalf("Score(%v, class %d, compound %.3f, mix %.2f) = %.4f: outside [-1, 1] or its band", p, cls, compound, mix, s)
+					}
+				}
+			}
+		}
+	}
+}
