@@ -18,11 +18,10 @@ import (
 // one to one onto the HTTP API's parameters and go through the same
 // validation.
 type queryFlags struct {
-	format  string
-	json    bool
-	csv     bool
-	strs    map[string]*string
-	changed func(name string) bool
+	format string
+	json   bool
+	csv    bool
+	strs   map[string]*string
 }
 
 func (qf *queryFlags) add(fs *pflag.FlagSet, name, usage string) {
