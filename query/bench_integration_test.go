@@ -40,11 +40,12 @@ func TestBenchAPI(t *testing.T) {
 	}
 	perEndpoint, _ := strconv.Atoi(envOr("UNDERTONE_BENCH_REQUESTS", "240"))
 	const clients = 8
+	sample, _ := strconv.Atoi(envOr("UNDERTONE_BENCH_DRIVERS_SAMPLE", "0")) // 0: query.TermsSample
 	conn, db, have := benchDB(t)
 	defer conn.Close()
 
 	q, err := query.New(conn, query.Options{Database: db, MinAuthors: 5, MaxRows: 10000, Timeout: 30 * time.Second,
-		MaxThreads: config.Default().Query.MaxThreads, ReadOnlySetting: true, Now: func() time.Time { return querytest.SyntheticEnd }})
+		MaxThreads: config.Default().Query.MaxThreads, ReadOnlySetting: true, DriversSample: sample, Now: func() time.Time { return querytest.SyntheticEnd }})
 	if err != nil {
 		t.Fatal(err)
 	}
