@@ -90,8 +90,8 @@ type DriversResult struct {
 	// side: the most recent min(posts, the sample bound) of each.
 	ThemeSample uint64 `json:"theme_sample"`
 	TopicSample uint64 `json:"topic_sample"`
-	Suppressed   int  `json:"suppressed"`
-	MinAuthors   int  `json:"min_authors"`
+	Suppressed  int    `json:"suppressed"`
+	MinAuthors  int    `json:"min_authors"`
 }
 
 // Drivers returns the entities and terms most over-represented in a topic x

@@ -55,9 +55,10 @@ type Options struct {
 
 // Querier runs the analyst queries. It is safe for concurrent use.
 type Querier struct {
-	conn driver.Conn
-	opts Options
-	db   string
+	conn  driver.Conn
+	opts  Options
+	db    string
+	weeks *weekCheck
 }
 
 var identRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`)
@@ -89,7 +90,7 @@ func New(conn driver.Conn, opts Options) (*Querier, error) {
 	if opts.DriversSample <= 0 {
 		opts.DriversSample = TermsSample
 	}
-	return &Querier{conn: conn, opts: opts, db: "`" + opts.Database + "`"}, nil
+	return &Querier{conn: conn, opts: opts, db: "`" + opts.Database + "`", weeks: &weekCheck{}}, nil
 }
 
 // MaxRows is the result cap in force (query.max_rows).
@@ -250,8 +251,9 @@ const (
 // 0011): q_theme_dims at the dimension of the filter (the whole volume, one
 // source/lang/sentiment dimension, or the key's source/lang), taking full
 // ISO weeks from q_theme_week (same dimensions, one row per week) when no
-// key needs single days, so a 90-day answer merges 18 states per group
-// instead of 90. A filter that combines two dimensions (say source and
+// key needs single days and the weekly table holds those weeks completely
+// (weeksComplete), so a 90-day answer merges 18 states per group instead
+// of 90. A filter that combines two dimensions (say source and
 // lang) reads the mentions fact table instead. themes restricts theme
 // values ("" is the topic's whole volume); no topics means every topic
 // except "" (all posts).
@@ -319,9 +321,17 @@ func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter,
 	// Full weeks [ws, we) come from the weekly table, the days at the edges
 	// from the daily one.
 	ws, we := weekStart(from), weekStart(to.AddDate(0, 0, -6))
+	weekly := !daily && ws.Before(we)
+	if weekly {
+		complete, err := q.weeksComplete(ctx, ws, we)
+		if err != nil {
+			return nil, err
+		}
+		weekly = complete
+	}
 	var inner string
 	args := append(w.args, clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
-	if !daily && ws.Before(we) {
+	if weekly {
 		inner = "SELECT day, " + cols + " FROM " + q.db + ".q_theme_dims WHERE " + w.sql() +
 			" AND ((day >= toDate(@from) AND day < toDate(@ws)) OR (day >= toDate(@we) AND day < toDate(@to)))" +
 			" UNION ALL SELECT week AS day, " + cols + " FROM " + q.db + ".q_theme_week WHERE " + w.sql() +
