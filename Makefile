@@ -51,13 +51,14 @@ build: ## build ./bin/undertone
 	$(GO) build -trimpath -o $(BIN) ./cmd/undertone
 
 .PHONY: test
-test: k8s-validate ## validate manifests; start services, run unit + integration tests with -race, chDB compat replay, govulncheck; stop services (even on failure)
+test: k8s-validate ## validate manifests; start services, run unit + integration tests with -race, chDB compat replay, gofmt/vet/staticcheck, govulncheck; stop services (even on failure)
 	@$(MAKE) --no-print-directory browser-deps
 	@$(MAKE) --no-print-directory services-up || { $(MAKE) --no-print-directory services-down; exit 1; }
 	@status=0; \
 	echo "go test -race -shuffle=on -tags integration -timeout $(TEST_TIMEOUT) $(PKGS)  (kafka=$$UNDERTONE_TEST_KAFKA clickhouse=$$UNDERTONE_TEST_CLICKHOUSE)"; \
 	$(GO) test -race -shuffle=on -tags integration -timeout $(TEST_TIMEOUT) $(PKGS) || status=$$?; \
 	$(MAKE) --no-print-directory compat || status=$$?; \
+	$(MAKE) --no-print-directory static || status=$$?; \
 	$(MAKE) --no-print-directory vulncheck || status=$$?; \
 	$(MAKE) --no-print-directory services-down || true; \
 	exit $$status
@@ -145,16 +146,19 @@ eval-vader: ## sentiment.score vs mean human ratings (Pearson, Spearman) on VADE
 	UNDERTONE_VADER_TWEETS=$(CURDIR)/$(VADER_DIR)/hutto_ICWSM_2014/tweets_GroundTruth.txt $(GO) test -count=1 -run '^TestHumanRatings' -v ./enrich/sentiment/ | grep -E 'human_test|^(ok|FAIL|---)'
 
 .PHONY: lint
-lint: compose-validate ## gofmt check, go vet (also with -tags integration), staticcheck, govulncheck, shellcheck, compose schema
+lint: compose-validate static ## gofmt check, go vet (also with -tags integration), staticcheck, govulncheck, shellcheck, compose schema
+	@$(MAKE) --no-print-directory vulncheck
+	@if command -v shellcheck >/dev/null; then echo "shellcheck -S warning deploy/local/*.sh .ci/run"; shellcheck -S warning deploy/local/*.sh .ci/run; \
+	else echo "shellcheck not installed (apt-get install shellcheck); skipping shell lint"; fi
+
+.PHONY: static
+static: ## gofmt check, go vet (also with -tags integration), staticcheck (part of make test and make lint)
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.local/*'))"; \
 	if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags integration $(PKGS)
 	cd deploy/k8s/validate && $(GO) vet .
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
-	@$(MAKE) --no-print-directory vulncheck
-	@if command -v shellcheck >/dev/null; then echo "shellcheck -S warning deploy/local/*.sh .ci/run"; shellcheck -S warning deploy/local/*.sh .ci/run; \
-	else echo "shellcheck not installed (apt-get install shellcheck); skipping shell lint"; fi
 
 .PHONY: browser-deps
 browser-deps: ## install Debian's chromium (browser tests, PDF reports) and poppler-utils (pdftoppm page checks) (idempotent)

@@ -68,7 +68,6 @@ type LineError struct {
 
 type batch struct {
 	seq   int
-	first int // line number of lines[0]
 	lines [][]byte
 	data  []byte // backing store of lines
 	nums  []int

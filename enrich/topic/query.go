@@ -123,10 +123,9 @@ func describe(l lexeme) string {
 }
 
 type parser struct {
-	src  string
-	lex  []lexeme
-	i    int
-	errs *SyntaxError
+	src string
+	lex []lexeme
+	i   int
 }
 
 func (p *parser) errAt(pos int, format string, args ...any) *SyntaxError {

@@ -294,8 +294,8 @@ func match(s string, i int, nm *nameMatcher, tok *token) (int, Kind, string) {
 // uses its flags for every boundary inside it (a superset of what the rest
 // of the token holds, so no matcher is wrongly skipped).
 type token struct {
-	end                                 int
-	at, dot, colon, slash, digit, upper bool
+	end                          int
+	at, dot, colon, slash, digit bool
 }
 
 func scanToken(s string, i int) token {
@@ -326,11 +326,6 @@ func scanToken(s string, i int) token {
 type nameMatcher struct {
 	fold  []string // matched case-insensitively: multi-word names, handles
 	exact []string // matched with their case: capitalised words of 3+ bytes
-}
-
-func newNameMatcher(names []string) *nameMatcher {
-	fold, exact := nameLists(names, nil, nil)
-	return &nameMatcher{fold: fold, exact: exact}
 }
 
 // nameLists appends names to the fold and exact lists of a nameMatcher

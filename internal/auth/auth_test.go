@@ -69,7 +69,8 @@ func TestRateLimitPerToken(t *testing.T) {
 		}
 		return ok
 	}
-	if !get("ut_reader") || !get("ut_reader") {
+	first, second := get("ut_reader"), get("ut_reader")
+	if !first || !second {
 		t.Fatal("burst of 2 refused")
 	}
 	if get("ut_reader") {

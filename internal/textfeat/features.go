@@ -417,7 +417,7 @@ func (d *Doc) TopicClauses(cl []Clause, topics []post.TopicHit, t int, dst []int
 	}
 	// mentions[k]: bit u set when clause k mentions topic u.
 	var stack [16]uint64
-	mentions := stack[:0]
+	var mentions []uint64
 	if len(cl) <= len(stack) {
 		mentions = stack[:len(cl)]
 	} else {
