@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/undertone/undertone/internal/testenv"
 )
 
 // groupLag is the consumer group's total lag on topic: the sum over
@@ -300,7 +302,7 @@ func (p *pipeline) dropDatabase(timeout time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	start := time.Now()
-	if err := p.conn.Exec(ctx, "DROP DATABASE IF EXISTS "+p.db); err != nil {
+	if err := testenv.DropDatabase(ctx, p.conn, p.db); err != nil {
 		p.t.Errorf("drop database %s: %v", p.db, err)
 		return
 	}

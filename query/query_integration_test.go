@@ -103,7 +103,9 @@ func applySchema(ctx context.Context, conn driver.Conn, db string) error {
 func TestMain(m *testing.M) {
 	m.Run()
 	if fix != nil {
-		_ = fix.conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+fix.db)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		_ = testenv.DropDatabase(ctx, fix.conn, fix.db)
+		cancel()
 		_ = fix.conn.Close()
 	}
 }

@@ -86,7 +86,10 @@ func newEnv(t *testing.T, chAddr string) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = conn.Exec(t.Context(), "DROP DATABASE IF EXISTS "+e.db)
+		// t.Context() is already canceled when cleanups run.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = testenv.DropDatabase(ctx, conn, e.db)
 		_ = conn.Close()
 	})
 	e.conn = conn

@@ -3,6 +3,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"regexp"
 	"sync"
@@ -23,9 +24,12 @@ func TestMigrateConcurrent(t *testing.T) {
 	db := testenv.UniqueName(t, "test_")
 	cfg := store.Config{Addr: []string{addr}, Database: db, Username: "default"}
 	t.Cleanup(func() {
-		conn, err := store.Dial(t.Context(), cfg, nil)
+		// t.Context() is already canceled when cleanups run.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		conn, err := store.Dial(ctx, cfg, nil)
 		if err == nil {
-			_ = conn.Exec(t.Context(), "DROP DATABASE IF EXISTS "+db)
+			_ = testenv.DropDatabase(ctx, conn, db)
 			_ = conn.Close()
 		}
 	})

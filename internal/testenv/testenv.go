@@ -231,11 +231,56 @@ func Database(t testing.TB, addr string) string {
 		defer conn.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 		defer cancel()
-		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
+		if err := DropDatabase(ctx, conn, db); err != nil {
 			t.Errorf("testenv: drop database %s: %v", db, err)
 		}
 	})
 	return db
+}
+
+// DropDatabase drops db the way ClickHouse 18.16 tolerates: it first waits
+// (within ctx) for statements still running on the database to finish —
+// an INSERT sent by a process a test just killed keeps running on the
+// server — then drops the materialized views, then the database. Dropping
+// a view's target while an INSERT into its source runs can deadlock on
+// 18.16's table locks (ClickHouse issue 4316); a DROP DATABASE hung that
+// way for more than 5 minutes in a CI run.
+func DropDatabase(ctx context.Context, conn driver.Conn, db string) error {
+	for {
+		var n uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.processes WHERE position(query, @db) > 0 AND position(query, 'system.processes') = 0",
+			clickhouse.Named("db", db)).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d statements still running on %s: %w", n, db, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	rows, err := conn.Query(ctx, "SELECT name FROM system.tables WHERE database = @db AND engine = 'MaterializedView'", clickhouse.Named("db", db))
+	if err != nil {
+		return err
+	}
+	var views []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return err
+		}
+		views = append(views, v)
+	}
+	rows.Close()
+	for _, v := range views {
+		if err := conn.Exec(ctx, "DROP TABLE IF EXISTS "+db+".`"+v+"`"); err != nil {
+			return err
+		}
+	}
+	return conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db)
 }
 
 // Conn opens a clickhouse-go v2 native connection to database on addr (user
