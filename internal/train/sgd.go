@@ -11,6 +11,10 @@ import (
 type vec struct {
 	f []uint32
 	d []float32
+	// n, when > 0, is the hashed feature count the value 1/sqrt(n) is
+	// computed from: the text's count before pruneRare dropped some, so
+	// training scales features as inference (which sees them all) does.
+	n int
 }
 
 // embScale multiplies the word-vector features during training; exported
@@ -84,10 +88,49 @@ func newWeights(bits uint, n, nd int, lr, l2 float64) *weights {
 }
 
 func val(v *vec) float32 {
-	if len(v.f) == 0 {
+	n := len(v.f)
+	if v.n > 0 {
+		n = v.n
+	}
+	if n == 0 {
 		return 0
 	}
-	return 1 / float32(math.Sqrt(float64(len(v.f))))
+	return 1 / float32(math.Sqrt(float64(n)))
+}
+
+// pruneRare drops from the training vectors every hashed feature present
+// in fewer than minDF of them (as a document-frequency cut-off does for
+// a vocabulary). Their weights stay zero, so inference, which still sees
+// them, ignores them; AdaGrad would otherwise give these rare features
+// its largest steps. It returns the number of distinct features dropped.
+func pruneRare(xs []vec, bits uint, minDF int) int {
+	if minDF <= 1 {
+		return 0
+	}
+	df := make([]uint32, 1<<bits)
+	for i := range xs {
+		for _, f := range xs[i].f {
+			df[f]++
+		}
+	}
+	dropped := 0
+	for _, c := range df {
+		if c > 0 && c < uint32(minDF) {
+			dropped++
+		}
+	}
+	for i := range xs {
+		v := &xs[i]
+		kept := v.f[:0:0]
+		for _, f := range v.f {
+			if df[f] >= uint32(minDF) {
+				kept = append(kept, f)
+			}
+		}
+		v.n = len(v.f)
+		v.f = kept
+	}
+	return dropped
 }
 
 func (m *weights) logits(v *vec, out []float32) {

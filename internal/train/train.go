@@ -46,6 +46,9 @@ type Options struct {
 	EmoAvgFrom int
 	// EmoNB > 0 scales features NB-SVM style with this smoothing.
 	EmoNB float64
+	// EmoMinDF > 1 leaves out of emotion training the hashed features
+	// present in fewer training texts (their weights stay zero).
+	EmoMinDF int
 	// EmoEkmanHead adds 7 outputs trained on the Ekman-grouped labels; they
 	// give the ekman probabilities and gate emotion_labels by group.
 	EmoEkmanHead bool
@@ -269,6 +272,9 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	if o.EmoEkmanHead {
 		nOut = nl + ne
 		outputs = emotion.OutputNames[:]
+	}
+	if n := pruneRare(xs, o.EmoBits, o.EmoMinDF); n > 0 {
+		fmt.Fprintf(o.Report, "emotion training: %d hashed features in fewer than %d texts left out\n", n, o.EmoMinDF)
 	}
 	w := newWeights(o.EmoBits, nOut, nDense, o.EmoLR, o.EmoL2)
 	w.avgFrom = o.EmoAvgFrom

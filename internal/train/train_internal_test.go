@@ -2,6 +2,7 @@ package train
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -59,5 +60,28 @@ func TestMetrics(t *testing.T) {
 	got := decide([]float64{0.1, 0.2}, []float64{0.5, 0.5})
 	if got[0] || !got[1] {
 		t.Fatalf("decide fallback = %v", got)
+	}
+}
+
+func TestPruneRare(t *testing.T) {
+	xs := []vec{{f: []uint32{1, 2, 3}}, {f: []uint32{2, 3, 4, 5}}, {f: []uint32{3}}}
+	if n := pruneRare(xs, 4, 1); n != 0 || len(xs[0].f) != 3 {
+		t.Fatalf("minDF 1 dropped %d features: %v", n, xs[0].f)
+	}
+	if n := pruneRare(xs, 4, 2); n != 3 { // 1, 4 and 5 are in one text each
+		t.Fatalf("dropped %d distinct features, want 3", n)
+	}
+	want := [][]uint32{{2, 3}, {2, 3}, {3}}
+	for i, v := range xs {
+		if !slices.Equal(v.f, want[i]) {
+			t.Errorf("text %d keeps %v, want %v", i, v.f, want[i])
+		}
+	}
+	// Values are still scaled by the count inference sees.
+	if got, want := val(&xs[1]), float32(0.5); got != want {
+		t.Errorf("val after pruning = %v, want %v (1/sqrt(4))", got, want)
+	}
+	if got := val(&vec{f: []uint32{7, 8, 9, 10}}); got != 0.5 {
+		t.Errorf("val of an unpruned vector = %v, want 0.5", got)
 	}
 }
