@@ -31,19 +31,10 @@ func BenchmarkWriterClickHouse(b *testing.B) {
 			db := testenv.Database(b, addr)
 			cfg, conn := migrated(b, addr, db)
 			if bc.noViews {
-				rows, err := conn.Query(b.Context(), "SELECT name FROM system.tables WHERE database = ? AND engine = 'MaterializedView'", db)
+				views, err := testenv.MaterializedViews(b.Context(), conn, db)
 				if err != nil {
 					b.Fatal(err)
 				}
-				var views []string
-				for rows.Next() {
-					var v string
-					if err := rows.Scan(&v); err != nil {
-						b.Fatal(err)
-					}
-					views = append(views, v)
-				}
-				rows.Close()
 				for _, v := range views {
 					if err := conn.Exec(b.Context(), "DROP TABLE "+db+"."+v); err != nil {
 						b.Fatal(err)

@@ -69,20 +69,11 @@ func BenchmarkViewCost(b *testing.B) {
 }
 
 func materializedViews(b *testing.B, conn driver.Conn, db string) []string {
-	rows, err := conn.Query(b.Context(), "SELECT name FROM system.tables WHERE database = ? AND engine = 'MaterializedView' ORDER BY name", db)
+	views, err := testenv.MaterializedViews(b.Context(), conn, db)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			b.Fatal(err)
-		}
-		out = append(out, v)
-	}
-	return out
+	return views
 }
 
 // insertCPU sums user+system CPU microseconds of the finished queries with

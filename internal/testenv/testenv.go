@@ -261,26 +261,34 @@ func DropDatabase(ctx context.Context, conn driver.Conn, db string) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	rows, err := conn.Query(ctx, "SELECT name FROM system.tables WHERE database = @db AND engine = 'MaterializedView'", clickhouse.Named("db", db))
+	views, err := MaterializedViews(ctx, conn, db)
 	if err != nil {
 		return err
 	}
-	var views []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return err
-		}
-		views = append(views, v)
-	}
-	rows.Close()
 	for _, v := range views {
 		if err := conn.Exec(ctx, "DROP TABLE IF EXISTS "+db+".`"+v+"`"); err != nil {
 			return err
 		}
 	}
 	return conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db)
+}
+
+// MaterializedViews returns the names of db's materialized views, sorted.
+func MaterializedViews(ctx context.Context, conn driver.Conn, db string) ([]string, error) {
+	rows, err := conn.Query(ctx, "SELECT name FROM system.tables WHERE database = @db AND engine = 'MaterializedView' ORDER BY name", clickhouse.Named("db", db))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var views []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		views = append(views, v)
+	}
+	return views, rows.Err()
 }
 
 // Conn opens a clickhouse-go v2 native connection to database on addr (user
