@@ -151,11 +151,11 @@ func ParseTrend(v url.Values, now time.Time) (TrendRequest, error) {
 	if err != nil {
 		return TrendRequest{}, err
 	}
-	au, err := p.enum("authors", []string{"true", "false"}, "false")
+	au, err := p.flag("authors")
 	if err != nil {
 		return TrendRequest{}, err
 	}
-	return TrendRequest{Filter: f, Interval: iv, Authors: au == "true"}, nil
+	return TrendRequest{Filter: f, Interval: iv, Authors: au}, nil
 }
 
 // TrendRow is one series point. Series is "all" for the topic's volume
@@ -511,11 +511,11 @@ func ParseSOV(v url.Values, now time.Time) (SOVRequest, error) {
 	if len(f.Themes) > 1 {
 		return SOVRequest{}, bad("theme", f.Themes[0]+","+f.Themes[1], "at most one theme: share of voice within that theme")
 	}
-	au, err := p.enum("authors", []string{"true", "false"}, "false")
+	au, err := p.flag("authors")
 	if err != nil {
 		return SOVRequest{}, err
 	}
-	return SOVRequest{Filter: f, Authors: au == "true"}, nil
+	return SOVRequest{Filter: f, Authors: au}, nil
 }
 
 // SOVRow is one topic: its volume, its share of the listed topics' total

@@ -275,8 +275,12 @@ func (q *Querier) driverCounts(ctx context.Context, r DriversRequest, res *Drive
 	return out, n1, n, err
 }
 
-// samplingSlack is recentWindow's slack for the drivers samples.
-const samplingSlack = 1.25
+// recentWindow's slack for the drivers samples, which are re-read over the
+// whole period when short, and for the quote candidates, which are not.
+const (
+	samplingSlack = 1.25
+	quotesSlack   = 2
+)
 
 // driverSample runs driverCounts' statement with the samples' window
 // narrowed by slack (0: the whole period).
@@ -450,7 +454,7 @@ func (q *Querier) Quotes(ctx context.Context, r QuotesRequest) (QuotesResult, er
 	// q_theme_posts (sorted by topic, theme, created_at): a contiguous
 	// range at the end of the group. Typical quotes are the most typical
 	// among those recent candidates.
-	src, args := q.recentRows(f, theme, gs[0].posts, QuoteCandidates, 2, "", "text, source, lang, created_at, sentiment")
+	src, args := q.recentRows(f, theme, gs[0].posts, QuoteCandidates, quotesSlack, "", "text, source, lang, created_at, sentiment")
 	order := "last DESC"
 	if r.Order == "typical" {
 		order = "abs(s - @avg) ASC, similar DESC, last DESC"

@@ -143,6 +143,12 @@ func (p *params) enum(name string, allowed []string, def string) (string, error)
 	return s, nil
 }
 
+// flag parses a true/false parameter; absent is false.
+func (p *params) flag(name string) (bool, error) {
+	v, err := p.enum(name, []string{"true", "false"}, "false")
+	return v == "true", err
+}
+
 func (p *params) enumList(name string, allowed []string) ([]string, error) {
 	re := regexp.MustCompile(`^(` + strings.Join(allowed, "|") + `)$`)
 	return p.list(name, re, "comma-separated values from "+strings.Join(allowed, ", "))

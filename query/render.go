@@ -98,21 +98,23 @@ func (r ThemesResult) table() ([]string, [][]string, []string) {
 	return h, rows, notes
 }
 
+// authorsColumn returns the cells before, then authors when with is set,
+// then after: the optional authors column of trend and share of voice.
+func authorsColumn(with bool, before []string, authors string, after ...string) []string {
+	if with {
+		before = append(before, authors)
+	}
+	return append(before, after...)
+}
+
 func (r TrendResult) table() ([]string, [][]string, []string) {
 	// Authors are there only when asked for (--authors); a shown point
 	// always has at least one.
 	withAuthors := len(r.Rows) > 0 && r.Rows[0].Authors > 0
-	h := []string{"start", "series", "posts", "avg_sentiment"}
-	if withAuthors {
-		h = []string{"start", "series", "posts", "authors", "avg_sentiment"}
-	}
+	h := authorsColumn(withAuthors, []string{"start", "series", "posts"}, "authors", "avg_sentiment")
 	rows := make([][]string, 0, len(r.Rows))
 	for _, t := range r.Rows {
-		if withAuthors {
-			rows = append(rows, []string{t.Start, t.Series, u(t.Posts), u(t.Authors), f4(t.AvgSentiment)})
-		} else {
-			rows = append(rows, []string{t.Start, t.Series, u(t.Posts), f4(t.AvgSentiment)})
-		}
+		rows = append(rows, authorsColumn(withAuthors, []string{t.Start, t.Series, u(t.Posts)}, u(t.Authors), f4(t.AvgSentiment)))
 	}
 	notes := append([]string{fmt.Sprintf("topic %s, %s to %s, per %s", r.Topic, r.Period.From, r.Period.To, r.Interval)}, suppressedNote(r.Suppressed, r.MinAuthors)...)
 	if r.Truncated {
@@ -175,20 +177,14 @@ func (r QuotesResult) table() ([]string, [][]string, []string) {
 func (r SOVResult) table() ([]string, [][]string, []string) {
 	// Authors are there only when asked for (--authors).
 	withAuthors := len(r.Rows) > 0 && r.Rows[0].Authors > 0
-	h := []string{"topic", "posts", "share", "avg_sentiment"}
-	if withAuthors {
-		h = []string{"topic", "posts", "share", "authors", "avg_sentiment"}
-	}
+	h := authorsColumn(withAuthors, []string{"topic", "posts", "share"}, "authors", "avg_sentiment")
 	themes := post.Themes[:]
 	if r.Theme == "" {
 		h = append(h, themes...)
 	}
 	rows := make([][]string, 0, len(r.Rows))
 	for _, s := range r.Rows {
-		row := []string{s.Topic, u(s.Posts), pct(s.Share), f4(s.AvgSentiment)}
-		if withAuthors {
-			row = []string{s.Topic, u(s.Posts), pct(s.Share), u(s.Authors), f4(s.AvgSentiment)}
-		}
+		row := authorsColumn(withAuthors, []string{s.Topic, u(s.Posts), pct(s.Share)}, u(s.Authors), f4(s.AvgSentiment))
 		if r.Theme == "" {
 			for _, th := range themes {
 				cell := "-"

@@ -79,3 +79,29 @@ func TestRenderEveryResult(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderAuthorsColumn: trend and share of voice show an authors column
+// only when the rows carry authors (asked for with authors=true).
+func TestRenderAuthorsColumn(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    any
+		head string
+	}{
+		{"trend", query.TrendResult{Rows: []query.TrendRow{{Start: "2026-03-02", Series: "all", Posts: 9}}}, "start,series,posts,avg_sentiment"},
+		{"trend+authors", query.TrendResult{Rows: []query.TrendRow{{Start: "2026-03-02", Series: "all", Posts: 9, Authors: 7}}}, "start,series,posts,authors,avg_sentiment"},
+		{"sov", query.SOVResult{Theme: "fears", Rows: []query.SOVRow{{Topic: "a", Posts: 9}}}, "topic,posts,share,avg_sentiment"},
+		{"sov+authors", query.SOVResult{Theme: "fears", Rows: []query.SOVRow{{Topic: "a", Posts: 9, Authors: 7}}}, "topic,posts,share,authors,avg_sentiment"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := query.Render(&b, tc.r, "csv"); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(b.String(), "\n")
+			if lines[0] != tc.head || strings.Count(lines[1], ",") != strings.Count(tc.head, ",") {
+				t.Errorf("csv:\n%s\nwant header %q and as many cells", b.String(), tc.head)
+			}
+		})
+	}
+}

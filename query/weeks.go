@@ -28,12 +28,12 @@ func (q *Querier) weeksComplete(ctx context.Context, ws, we time.Time) (bool, er
 	c := q.weeks
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.good == nil || q.opts.Now().Sub(c.at) > weekCheckEvery || q.opts.Now().Before(c.at) {
+	if now := q.opts.Now(); c.good == nil || now.Sub(c.at) > weekCheckEvery || now.Before(c.at) {
 		good, err := q.loadWeeks(ctx)
 		if err != nil {
 			return false, err
 		}
-		c.good, c.at = good, q.opts.Now()
+		c.good, c.at = good, now
 	}
 	for w := ws; w.Before(we); w = w.AddDate(0, 0, 7) {
 		if ok, seen := c.good[day(w)]; seen && !ok {
