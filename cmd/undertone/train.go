@@ -59,5 +59,8 @@ func newTrainCmd() *cobra.Command {
 	f.Float64Var(&o.Sent2016Weight, "sentiment-2016-weight", o.Sent2016Weight, "weight of the 2016 train/dev tweets in sentiment training (0: 1)")
 	f.Float64Var(&o.WeightSemEval, "weight-semeval", o.WeightSemEval, "example weight of SemEval-2018 E-c tweets")
 	f.Float64Var(&o.WeightTweetEval, "weight-tweeteval", o.WeightTweetEval, "example weight of TweetEval tweets")
+	f.BoolVar(&o.EmoFloatEval, "emotion-float-eval", o.EmoFloatEval, "also score the emotion model with its float (unquantized) weights and print one line of figures")
+	f.BoolVar(&o.EmoIDF, "emotion-idf", o.EmoIDF, "scale hashed emotion features by their training idf (folded into the weights)")
+	f.BoolVar(&o.EmoL2DF, "emotion-l2-df", o.EmoL2DF, "scale each hashed feature's L2 penalty by N/df (batch-equivalent regularization of rare features)")
 	return cmd
 }

@@ -75,6 +75,8 @@ type weights struct {
 	r []float32
 	// avgFrom >= 0 averages the weights of epochs avgFrom.. (Polyak).
 	avgFrom int
+	// l2f, when set, multiplies the L2 penalty per hashed feature.
+	l2f []float32
 }
 
 func newWeights(bits uint, n, nd int, lr, l2 float64) *weights {
@@ -203,6 +205,65 @@ func (m *weights) nbScale(xs []vec, ys [][]int8, alpha float64) {
 	}
 }
 
+// docFreq counts, for each hashed feature, the training texts it is in.
+func docFreq(xs []vec, size int) []uint32 {
+	df := make([]uint32, size)
+	seen := map[uint32]bool{}
+	for i := range xs {
+		clear(seen)
+		for _, f := range xs[i].f {
+			if !seen[f] {
+				seen[f] = true
+				df[f]++
+			}
+		}
+	}
+	return df
+}
+
+// idfScale scales each hashed feature by its inverse document frequency
+// on the training texts, log((N+1)/(df+1))+1 (scikit-learn's smooth idf),
+// for every output. Like the NB scaling it folds into the exported
+// weights, so inference is unchanged.
+func (m *weights) idfScale(xs []vec) {
+	n := m.n
+	df := docFreq(xs, len(m.w)/n)
+	m.r = make([]float32, len(m.w))
+	for f, c := range df {
+		idf := float32(math.Log(float64(len(xs)+1)/float64(c+1)) + 1)
+		for k := range n {
+			m.r[f*n+k] = idf
+		}
+	}
+}
+
+// l2ByDF sets the per-feature L2 factor N/df: the penalty is applied only
+// when a feature occurs, so without it rare features are barely
+// regularized compared with a batch objective.
+func (m *weights) l2ByDF(xs []vec) {
+	df := docFreq(xs, len(m.w)/m.n)
+	m.l2f = make([]float32, len(df))
+	for f, c := range df {
+		if c > 0 {
+			m.l2f[f] = float32(len(xs)) / float32(c)
+		}
+	}
+}
+
+// floatLogits scores vectors with the float weights (no quantization;
+// NB or idf scaling folded in, word-vector scale folded in).
+func (m *weights) floatLogits(xs []vec) [][]float32 {
+	f := *m
+	f.w, f.r = m.exportW(), nil
+	f.d = foldEmbScale(m.d, m.n)
+	out := make([][]float32, len(xs))
+	for i := range xs {
+		out[i] = make([]float32, m.n)
+		f.logits(&xs[i], out[i])
+	}
+	return out
+}
+
 // exportW returns the hashed weights with any NB scaling folded in.
 func (m *weights) exportW() []float32 {
 	if m.r == nil {
@@ -232,7 +293,11 @@ func (m *weights) update(v *vec, g []float32) {
 			if m.r != nil {
 				gx *= m.r[i]
 			}
-			gr := gx + l2*m.w[i]
+			l2i := l2
+			if m.l2f != nil {
+				l2i *= m.l2f[f]
+			}
+			gr := gx + l2i*m.w[i]
 			m.gw[i] += gr * gr
 			m.w[i] -= lr * gr / float32(math.Sqrt(float64(m.gw[i])+adaEps))
 		}

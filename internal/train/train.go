@@ -92,6 +92,16 @@ type Options struct {
 	SentStack bool
 	// Source weights for emotion training examples.
 	WeightSemEval, WeightTweetEval float64
+	// EmoFloatEval also scores the emotion model with its float weights
+	// (before int8 quantization) and reports one line of figures.
+	EmoFloatEval bool
+	// EmoIDF scales each hashed feature by its idf on the training texts,
+	// log((N+1)/(df+1))+1, folded into the exported weights.
+	EmoIDF bool
+	// EmoL2DF scales the L2 penalty of a hashed feature's weights by
+	// N/df, so that over an epoch every weight gets the same total penalty
+	// (as in a batch objective) however rare its feature.
+	EmoL2DF bool
 }
 
 // DefaultOptions returns the settings the committed models were trained with.
@@ -281,6 +291,12 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	if o.EmoNB > 0 {
 		w.nbScale(xs, ys, o.EmoNB)
 	}
+	if o.EmoIDF {
+		w.idfScale(xs)
+	}
+	if o.EmoL2DF {
+		w.l2ByDF(xs)
+	}
 	var pw []float32
 	if o.EmoPosWeight > 0 {
 		pw = make([]float32, nOut)
@@ -313,9 +329,31 @@ func trainEmotion(o Options) (*linear.Model, error) {
 		return nil, err
 	}
 
-	// Calibration (Platt per output) on GoEmotions dev.
 	devX := featurizeAll(goDev, o.EmoBits, [2]int{o.EmoCharMin, o.EmoChar}, emoEmb)
-	devZ := logitsOf(m, devX)
+	teX := featurizeAll(teVal, o.EmoBits, [2]int{o.EmoCharMin, o.EmoChar}, emoEmb)
+	if o.EmoFloatEval {
+		// The same trained weights without int8 quantization: calibrated,
+		// tuned and scored the same way, to see what quantization costs.
+		mf := *m
+		evalEmotion(o, &mf, goDev, teVal, w.floatLogits(devX), w.floatLogits(teX), io.Discard)
+		x := mf.Metrics
+		fmt.Fprintf(o.Report, "float weights (not quantized): GoEmotions %.3f / %.3f (2-fold), Ekman %.3f / %.3f, TweetEval %.3f\n",
+			x["goemotions_macro_f1"], x["goemotions_macro_f1_2fold"], x["ekman_macro_f1"], x["ekman_macro_f1_2fold"], x["tweeteval_macro_f1"])
+	}
+	evalEmotion(o, m, goDev, teVal, logitsOf(m, devX), logitsOf(m, teX), o.Report)
+	m.Version = digest(m)
+	fmt.Fprintf(o.Report, "emotion model version %s\n", m.Version)
+	return m, nil
+}
+
+// evalEmotion fits the calibration and thresholds of m on the GoEmotions
+// dev logits devZ, scores GoEmotions dev and TweetEval val (logits teZ),
+// writes the dev report to r and sets m.Metrics.
+func evalEmotion(o Options, m *linear.Model, goDev, teVal []Item, devZ, teZ [][]float32, r io.Writer) {
+	nl := len(post.Emotions)
+	ne := len(post.Ekman)
+	nOut := m.NOut()
+	// Calibration (Platt per output) on GoEmotions dev.
 	gold := make([][]bool, len(goDev))
 	for i, it := range goDev {
 		gold[i] = make([]bool, nOut)
@@ -426,7 +464,7 @@ func trainEmotion(o Options) (*linear.Model, error) {
 				predAdd[i][k] = predAdd[i][k] || g2&(1<<k) != 0
 			}
 		}
-		fmt.Fprintf(o.Report, "add-only variant: macro-F1 %.3f, Ekman %.3f\n", mean(multiF1(predAdd, labelGold, nl, all)), mean(multiF1(toEkman(predAdd), toEkman(labelGold), ne, all)))
+		fmt.Fprintf(r, "add-only variant: macro-F1 %.3f, Ekman %.3f\n", mean(multiF1(predAdd, labelGold, nl, all)), mean(multiF1(toEkman(predAdd), toEkman(labelGold), ne, all)))
 	}
 	ekPred, ekGold := toEkman(pred), toEkman(labelGold)
 	ekPredX := toEkman(predX)
@@ -450,8 +488,6 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	ekF1P := multiF1(ekProb, ekGold, ne, all)
 
 	// TweetEval: argmax over anger/joy/optimism/sadness.
-	teX := featurizeAll(teVal, o.EmoBits, [2]int{o.EmoCharMin, o.EmoChar}, emoEmb)
-	teZ := logitsOf(m, teX)
 	var tePred, teGold []int
 	for i, it := range teVal {
 		best, bp := 0, -1.0
@@ -469,7 +505,6 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	}
 	teF1 := classF1(tePred, teGold, 4)
 
-	r := o.Report
 	fmt.Fprintf(r, "\n## Emotion model (dev)\n\n")
 	fmt.Fprintf(r, "GoEmotions dev (%d texts), emotion_labels (calibrated probabilities, per-label thresholds):\n\n", len(goDev))
 	fmt.Fprintf(r, "| label | threshold | F1 (thresholds tuned on all dev) | F1 (2-fold: tuned on other half) |\n|---|---|---|---|\n")
@@ -508,9 +543,6 @@ func trainEmotion(o Options) (*linear.Model, error) {
 		"ekman_macro_f1": mean(ekF1), "ekman_macro_f1_2fold": mean(ekF1X),
 		"tweeteval_macro_f1": mean(teF1),
 	}
-	m.Version = digest(m)
-	fmt.Fprintf(r, "emotion model version %s\n", m.Version)
-	return m, nil
 }
 
 // ekmanIndex maps each GoEmotions label index to its Ekman group index.
