@@ -61,6 +61,6 @@ func newTrainCmd() *cobra.Command {
 	f.Float64Var(&o.WeightTweetEval, "weight-tweeteval", o.WeightTweetEval, "example weight of TweetEval tweets")
 	f.BoolVar(&o.EmoFloatEval, "emotion-float-eval", o.EmoFloatEval, "also score the emotion model with its float (unquantized) weights and print one line of figures")
 	f.BoolVar(&o.EmoIDF, "emotion-idf", o.EmoIDF, "scale hashed emotion features by their training idf (folded into the weights)")
-	f.BoolVar(&o.EmoL2DF, "emotion-l2-df", o.EmoL2DF, "scale each hashed feature's L2 penalty by N/df (batch-equivalent regularization of rare features)")
+	f.Float64Var(&o.EmoL2DF, "emotion-l2-df", o.EmoL2DF, "scale each hashed feature's L2 penalty by (N/df)^x, 0 for off (1: batch-equivalent regularization of rare features)")
 	return cmd
 }

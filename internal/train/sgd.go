@@ -237,15 +237,15 @@ func (m *weights) idfScale(xs []vec) {
 	}
 }
 
-// l2ByDF sets the per-feature L2 factor N/df: the penalty is applied only
-// when a feature occurs, so without it rare features are barely
-// regularized compared with a batch objective.
-func (m *weights) l2ByDF(xs []vec) {
+// l2ByDF sets the per-feature L2 factor (N/df)^pow: the penalty is
+// applied only when a feature occurs, so without it rare features are
+// barely regularized compared with a batch objective (pow 1).
+func (m *weights) l2ByDF(xs []vec, pow float64) {
 	df := docFreq(xs, len(m.w)/m.n)
 	m.l2f = make([]float32, len(df))
 	for f, c := range df {
 		if c > 0 {
-			m.l2f[f] = float32(len(xs)) / float32(c)
+			m.l2f[f] = float32(math.Pow(float64(len(xs))/float64(c), pow))
 		}
 	}
 }

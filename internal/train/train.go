@@ -98,10 +98,10 @@ type Options struct {
 	// EmoIDF scales each hashed feature by its idf on the training texts,
 	// log((N+1)/(df+1))+1, folded into the exported weights.
 	EmoIDF bool
-	// EmoL2DF scales the L2 penalty of a hashed feature's weights by
-	// N/df, so that over an epoch every weight gets the same total penalty
-	// (as in a batch objective) however rare its feature.
-	EmoL2DF bool
+	// EmoL2DF > 0 scales the L2 penalty of a hashed feature's weights by
+	// (N/df)^EmoL2DF. With 1, over an epoch every weight gets the same
+	// total penalty (as in a batch objective) however rare its feature.
+	EmoL2DF float64
 }
 
 // DefaultOptions returns the settings the committed models were trained with.
@@ -294,8 +294,8 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	if o.EmoIDF {
 		w.idfScale(xs)
 	}
-	if o.EmoL2DF {
-		w.l2ByDF(xs)
+	if o.EmoL2DF > 0 {
+		w.l2ByDF(xs, o.EmoL2DF)
 	}
 	var pw []float32
 	if o.EmoPosWeight > 0 {
