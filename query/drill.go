@@ -90,8 +90,13 @@ type DriversResult struct {
 	// side: the most recent min(posts, the sample bound) of each.
 	ThemeSample uint64 `json:"theme_sample"`
 	TopicSample uint64 `json:"topic_sample"`
-	Suppressed  int    `json:"suppressed"`
-	MinAuthors  int    `json:"min_authors"`
+	// AuthorsUpTo, when set, bounds the rows' Authors: exact up to it,
+	// and AuthorsUpTo+1 means more (exact counts read from the daily
+	// aggregate keep only the k check's author states). Unset, Authors
+	// are the distinct authors of the sample.
+	AuthorsUpTo int `json:"authors_up_to,omitempty"`
+	Suppressed  int `json:"suppressed"`
+	MinAuthors  int `json:"min_authors"`
 }
 
 // Drivers returns the entities and terms most over-represented in a topic x
@@ -236,7 +241,11 @@ func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, slack 
 	return src + ")", w.args
 }
 
-// driverCounts counts, in one pass over the two samples of q_theme_posts
+// driverCounts counts the entities and terms of the topic x theme and of
+// the whole topic. With at most one kind of filter (source, lang or
+// sentiment), from q_driver_day (driverDays: exact, the whole period) when
+// it covers the period; otherwise, or when a request combines two kinds of
+// filters, in one pass over the two samples of q_theme_posts
 // (side 1: the most recent TermsSample posts of the topic x theme, side
 // 0: of the whole topic), every entity and term of the posts: posts per
 // side and distinct authors on side 1 (uniq: exact for the sample's few
@@ -245,6 +254,19 @@ func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, slack 
 // sizes n1 (side 1) and n (side 0).
 func (q *Querier) driverCounts(ctx context.Context, r DriversRequest, res *DriversResult) ([]driverCount, int, int, error) {
 	f := r.Filter
+	if dim, vals, ok := driverDim(f); ok {
+		out, n1, n, err := q.driverDays(ctx, r, dim, vals)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		// The table covers the period when its group sizes are the
+		// groups' (it is not backfilled: see migration 0012).
+		if uint64(n1) == res.ThemePosts && uint64(n) == res.TopicPosts {
+			res.ThemeSample, res.TopicSample = res.ThemePosts, res.TopicPosts
+			res.AuthorsUpTo = authorsUpTo
+			return out, n1, n, nil
+		}
+	}
 	sample := uint64(q.opts.DriversSample)
 	res.Sampled = res.ThemePosts > sample || res.TopicPosts > sample
 	res.TermsSampled = res.Sampled
@@ -275,6 +297,59 @@ func (q *Querier) driverCounts(ctx context.Context, r DriversRequest, res *Drive
 	return out, n1, n, err
 }
 
+// authorsUpTo is the bound of the uniqUpTo author states of the aggregate
+// tables: counts are exact up to it, and authorsUpTo+1 means more.
+const authorsUpTo = 16
+
+// driverDim returns the dimension of q_driver_day (as q_theme_dims') and
+// its values that answer f's source, lang or sentiment filter; ok is false
+// when f combines two of them, which the table cannot answer.
+func driverDim(f Filter) (dim int, vals []string, ok bool) {
+	n := 0
+	if len(f.Sources) > 0 {
+		dim, vals, n = dimSource, f.Sources, n+1
+	}
+	if len(f.Langs) > 0 {
+		dim, vals, n = dimLang, f.Langs, n+1
+	}
+	if f.Sentiment != "" {
+		dim, vals, n = dimSentiment, []string{f.Sentiment}, n+1
+	}
+	if n == 0 {
+		return dimAll, []string{""}, true
+	}
+	return dim, vals, n == 1
+}
+
+// driverDays counts every entity and term of the topic x theme (side 1)
+// and of the whole topic (side 0) over the period from q_driver_day
+// (migration 0012) at dimension dim with values vals: exact post counts,
+// distinct authors on side 1 up to authorsUpTo (the k check). It returns
+// them with the two groups' sizes as the table holds them (its '#' item),
+// which the caller compares with the groups' to know whether the table
+// covers the period.
+func (q *Querier) driverDays(ctx context.Context, r DriversRequest, dim int, vals []string) ([]driverCount, int, int, error) {
+	f := r.Filter
+	w := &where{}
+	w.add("dim = "+itoa(dim)+" AND topic = @topic AND theme IN ('', @theme) AND value IN @values",
+		clickhouse.Named("topic", f.Topics[0]), clickhouse.Named("theme", f.Themes[0]), clickhouse.Named("values", set(vals)))
+	w.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(f.From)), clickhouse.Named("to", day(f.To)))
+	switch r.Kind {
+	case "entities":
+		w.add("substring(item, 1, 1) IN ('#', 'e')")
+	case "terms":
+		w.add("substring(item, 1, 1) IN ('#', 't')")
+	}
+	sql := "SELECT item, any(item_type), countMergeIf(posts, theme = @theme) AS a, countMergeIf(posts, theme = '')," +
+		" uniqUpToMergeIf(" + itoa(authorsUpTo) + ")(authors_k, theme = @theme) FROM " + q.db + ".q_driver_day WHERE " + w.sql() +
+		" GROUP BY item HAVING a >= @min_count OR item = '#'"
+	all, err := q.scanDrivers(ctx, sql, append(w.args, clickhouse.Named("min_count", r.MinCount)), true)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return driverItems(all)
+}
+
 // recentWindow's slack for the drivers samples, which are re-read over the
 // whole period when short, and for the quote candidates, which are not.
 const (
@@ -300,6 +375,12 @@ func (q *Querier) driverSample(ctx context.Context, r DriversRequest, f Filter, 
 	if err != nil {
 		return nil, 0, 0, err
 	}
+	return driverItems(all)
+}
+
+// driverItems splits counted items into the group sizes (item '#': n1 on
+// side 1, n on side 0) and the entities and terms, less the stopwords.
+func driverItems(all []driverCount) ([]driverCount, int, int, error) {
 	var out []driverCount
 	var n1, n int
 	for _, c := range all {

@@ -297,53 +297,83 @@ func TestMoversMatchPosts(t *testing.T) {
 	}
 }
 
+// TestDriversMatchPosts checks drivers against SQL over posts, unfiltered
+// and with each kind of filter: exact counts over the whole period from
+// q_driver_day, authors exact up to 16 (17: more).
 func TestDriversMatchPosts(t *testing.T) {
 	f := loadFixture(t)
-	req, err := query.ParseDrivers(vals("topic", querytest.Acme, "theme", "fears", "period", "60d", "min_count", "3"), querytest.Now, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := f.q.Drivers(t.Context(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	from, to := day(req.Filter.From), day(req.Filter.To)
-	th := f.independent(t, querytest.Acme, from, to, "has(th, 'fears')")
-	vol := f.independent(t, querytest.Acme, from, to, "1")
-	if res.ThemePosts != th.posts || res.TopicPosts != vol.posts {
-		t.Fatalf("theme/topic posts %d/%d, want %d/%d", res.ThemePosts, res.TopicPosts, th.posts, vol.posts)
-	}
-	if len(res.Entities) == 0 || res.Entities[0].Name != "Battery" {
-		t.Fatalf("Battery should drive acme fears: %+v", res.Entities)
-	}
-	for _, e := range res.Entities {
-		a := f.independent(t, querytest.Acme, from, to, "has(th, 'fears') AND has(ents, @e)", clickhouse.Named("e", e.Name))
-		b := f.independent(t, querytest.Acme, from, to, "has(ents, @e)", clickhouse.Named("e", e.Name))
-		want := (float64(a.posts) / float64(th.posts)) / (float64(b.posts) / float64(vol.posts))
-		if e.Count != a.posts || e.Baseline != b.posts || e.Authors != a.authors || math.Abs(e.Lift-want) > 1e-3 {
-			t.Errorf("entity %s = %+v, want count %d baseline %d authors %d lift %.3f", e.Name, e, a.posts, b.posts, a.authors, want)
-		}
-	}
-	// Terms: the fears phrases must rank above the rest.
-	if len(res.Terms) == 0 {
-		t.Fatal("no terms")
-	}
-	top := map[string]bool{}
-	for _, tm := range res.Terms[:min(5, len(res.Terms))] {
-		top[tm.Name] = true
-	}
-	if !top["worried"] && !top["scared"] && !top["afraid"] && !top["swell"] && !top["cracks"] && !top["bricks"] {
-		t.Errorf("fear terms missing from the top: %+v", res.Terms)
-	}
-	for _, tm := range res.Terms {
-		a := f.independent(t, querytest.Acme, from, to, "has(th, 'fears') AND has(extractAll(lowerUTF8(text), '\\\\p{L}{4,}'), @w)", clickhouse.Named("w", tm.Name))
-		if !res.TermsSampled && tm.Count != a.posts {
-			t.Errorf("term %s count %d, want %d", tm.Name, tm.Count, a.posts)
-		}
+	for _, tc := range []struct {
+		name string
+		v    url.Values
+		cond string
+	}{
+		{"all", nil, "1"},
+		{"sources", vals("source", "reddit,forum"), "source IN ('reddit','forum')"},
+		{"lang", vals("lang", "de"), "lang = 'de'"},
+		{"negative", vals("sentiment", "negative"), "ts < -0.2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := vals("topic", querytest.Acme, "theme", "fears", "period", "60d", "min_count", "3")
+			for k, x := range tc.v {
+				v[k] = x
+			}
+			req, err := query.ParseDrivers(v, querytest.Now, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := f.q.Drivers(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			from, to := day(req.Filter.From), day(req.Filter.To)
+			independent := func(cond string, extra ...any) expect {
+				return f.independent(t, querytest.Acme, from, to, tc.cond+" AND "+cond, extra...)
+			}
+			th := independent("has(th, 'fears')")
+			vol := independent("1")
+			if res.ThemePosts != th.posts || res.TopicPosts != vol.posts {
+				t.Fatalf("theme/topic posts %d/%d, want %d/%d", res.ThemePosts, res.TopicPosts, th.posts, vol.posts)
+			}
+			if res.Sampled || res.AuthorsUpTo != 16 || res.ThemeSample != th.posts || res.TopicSample != vol.posts {
+				t.Fatalf("sampled %v, authors up to %d, samples %d/%d: want the whole groups from the daily table", res.Sampled, res.AuthorsUpTo, res.ThemeSample, res.TopicSample)
+			}
+			authors := func(n uint64) uint64 { return min(n, 17) }
+			if len(res.Entities) == 0 || len(res.Terms) == 0 {
+				t.Fatalf("no drivers: %+v", res)
+			}
+			if tc.name == "all" && res.Entities[0].Name != "Battery" {
+				t.Fatalf("Battery should drive acme fears: %+v", res.Entities)
+			}
+			check := func(kind string, d query.DriverRow, cond string, arg any) {
+				t.Helper()
+				a := independent("has(th, 'fears') AND "+cond, clickhouse.Named("x", arg))
+				b := independent(cond, clickhouse.Named("x", arg))
+				want := (float64(a.posts) / float64(th.posts)) / (float64(b.posts) / float64(vol.posts))
+				if d.Count != a.posts || d.Baseline != b.posts || d.Authors != authors(a.authors) || math.Abs(d.Lift-want) > 1e-3 {
+					t.Errorf("%s %s = %+v, want count %d baseline %d authors %d lift %.3f", kind, d.Name, d, a.posts, b.posts, authors(a.authors), want)
+				}
+			}
+			for _, e := range res.Entities {
+				check("entity", e, "has(ents, @x)", e.Name)
+			}
+			// Terms: the fears phrases must rank above the rest.
+			top := map[string]bool{}
+			for _, tm := range res.Terms[:min(5, len(res.Terms))] {
+				top[tm.Name] = true
+			}
+			if !top["worried"] && !top["scared"] && !top["afraid"] && !top["swell"] && !top["cracks"] && !top["bricks"] {
+				t.Errorf("fear terms missing from the top: %+v", res.Terms)
+			}
+			for _, tm := range res.Terms {
+				check("term", tm, "has(extractAll(lowerUTF8(text), '\\\\p{L}{4,}'), @x)", tm.Name)
+			}
+		})
 	}
 }
 
-// TestDriversSampled checks the sampled drivers analysis: each side is
+// TestDriversSampled checks the sampled drivers analysis of requests that
+// combine two kinds of filters (here lang and source, which the daily
+// table cannot answer): each side is
 // exactly the most recent min(posts, sample) posts (ties broken by
 // post_id), whether the first, narrowed read was enough or the whole
 // period was read again, and the counts are those of that sample.
@@ -356,7 +386,7 @@ func TestDriversSampled(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req, err := query.ParseDrivers(vals("topic", querytest.Acme, "theme", "fears", "period", "60d", "min_count", "1", "limit", "1000"), querytest.Now, 1000)
+			req, err := query.ParseDrivers(vals("topic", querytest.Acme, "theme", "fears", "period", "60d", "lang", "en", "source", "reddit,forum", "min_count", "1", "limit", "1000"), querytest.Now, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -369,7 +399,7 @@ func TestDriversSampled(t *testing.T) {
 			}
 			// The sample, independently: the most recent posts of acme x fears.
 			sql := "SELECT e, count() FROM (SELECT post_id, created_at, entity_canonical AS ents FROM " + f.db + ".posts" +
-				" WHERE has(topic_ids, @topic) AND has(topic_themes[indexOf(topic_ids, @topic)], 'fears')" +
+				" WHERE has(topic_ids, @topic) AND has(topic_themes[indexOf(topic_ids, @topic)], 'fears') AND lang = 'en' AND source IN ('reddit', 'forum')" +
 				" AND created_at >= toDateTime(@from, 'UTC') AND created_at < toDateTime(@to, 'UTC')" +
 				" ORDER BY created_at DESC, post_id DESC LIMIT @n) ARRAY JOIN arrayDistinct(ents) AS e GROUP BY e"
 			rows, err := f.conn.Query(t.Context(), sql, clickhouse.Named("topic", querytest.Acme), clickhouse.Named("n", sample),

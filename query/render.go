@@ -158,6 +158,9 @@ func (r DriversResult) table() ([]string, [][]string, []string) {
 	if r.TermsSampled {
 		notes = append(notes, fmt.Sprintf("sampled: the %d most recent posts of the theme, the %d most recent of the topic", r.ThemeSample, r.TopicSample))
 	}
+	if r.AuthorsUpTo > 0 {
+		notes = append(notes, fmt.Sprintf("authors: exact up to %d, %d means more", r.AuthorsUpTo, r.AuthorsUpTo+1))
+	}
 	return h, rows, append(notes, suppressedNote(r.Suppressed, r.MinAuthors)...)
 }
 

@@ -68,6 +68,7 @@ func TestRenderEveryResult(t *testing.T) {
 		query.TrendResult{Rows: []query.TrendRow{{Start: "2026-03-02", Series: "all"}}},
 		query.MoversResult{By: "entity", Rows: []query.MoverRow{{Topic: "a", Entity: "Battery", Lift: &lift, Significant: true}, {Topic: "a", Entity: "New"}}},
 		query.DriversResult{Entities: []query.DriverRow{{Name: "Battery"}}, Terms: []query.DriverRow{{Name: "swell"}}, TermsSampled: true},
+		query.DriversResult{Entities: []query.DriverRow{{Name: "Battery", Authors: 17}}, AuthorsUpTo: 16},
 		query.QuotesResult{Quotes: []query.Quote{{Text: "line one\nline two", Source: "reddit"}}, Suppressed: true, MinAuthors: 5},
 		query.SOVResult{Rows: []query.SOVRow{{Topic: "a", Themes: []query.SOVTheme{{Theme: "fears", Share: 0.5}}}}},
 	} {
@@ -103,5 +104,25 @@ func TestRenderAuthorsColumn(t *testing.T) {
 				t.Errorf("csv:\n%s\nwant header %q and as many cells", b.String(), tc.head)
 			}
 		})
+	}
+}
+
+// TestRenderDriversAuthorsBound: drivers counted from the daily aggregate
+// say how far their authors are exact.
+func TestRenderDriversAuthorsBound(t *testing.T) {
+	for _, tc := range []struct {
+		r    query.DriversResult
+		want bool
+	}{
+		{query.DriversResult{Entities: []query.DriverRow{{Name: "Battery", Authors: 17}}, AuthorsUpTo: 16}, true},
+		{query.DriversResult{Entities: []query.DriverRow{{Name: "Battery", Authors: 40}}}, false},
+	} {
+		var b bytes.Buffer
+		if err := query.Render(&b, tc.r, "table"); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(b.String(), "authors: exact up to 16, 17 means more"); got != tc.want {
+			t.Errorf("AuthorsUpTo %d: note shown %v, want %v:\n%s", tc.r.AuthorsUpTo, got, tc.want, b.String())
+		}
 	}
 }

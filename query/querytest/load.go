@@ -102,29 +102,37 @@ func LoadSynthetic(ctx context.Context, conn driver.Conn, db string, n, chunk ui
 }
 
 // backfills are the SELECTs of the query API's materialized views
-// (migrations 0010, 0011), for tables created after posts had rows.
+// (migrations 0010-0012), for tables created after posts had rows.
 var backfills = map[string]string{
 	"q_theme_dims": `SELECT toDate(created_at) AS day, arrayJoin([0, 1, 2, 3]) AS dim, mt AS topic, mh AS theme,
  ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,
  countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
  uniqUpToState(16)(author_pseudonym) AS authors_k
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms GROUP BY day, dim, topic, theme, value`,
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE {range} GROUP BY day, dim, topic, theme, value`,
 	"q_theme_week": `SELECT toMonday(toDate(created_at)) AS week, arrayJoin([0, 1, 2, 3]) AS dim, mt AS topic, mh AS theme,
  ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,
  countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
  uniqUpToState(16)(author_pseudonym) AS authors_k
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms GROUP BY week, dim, topic, theme, value`,
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE {range} GROUP BY week, dim, topic, theme, value`,
 	"q_entity_day": `SELECT toDate(created_at) AS day, et AS topic, ee AS entity, ey AS entity_type, countState() AS mentions,
  sumState(toFloat64(es)) AS sentiment_sum, uniqUpToState(16)(author_pseudonym) AS authors_k
- FROM {db}.posts ARRAY JOIN e_topic AS et, e_entity AS ee, e_type AS ey, e_sentiment AS es GROUP BY day, topic, entity, entity_type`,
+ FROM {db}.posts ARRAY JOIN e_topic AS et, e_entity AS ee, e_type AS ey, e_sentiment AS es WHERE {range} GROUP BY day, topic, entity, entity_type`,
 	"q_theme_posts": `SELECT mt AS topic, mh AS theme, created_at, post_id, source, lang, author_pseudonym, ms AS sentiment, text,
  arrayFilter((e, t) -> t = mt, e_entity, e_topic) AS entities, arrayFilter((y, t) -> t = mt, e_type, e_topic) AS entity_types,
  arrayDistinct(extractAll(lowerUTF8(text), '\\p{L}{4,}')) AS terms
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != ''`,
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != '' AND {range}`,
+	"q_driver_day": `SELECT toDate(created_at) AS day, arrayJoin([0, 1, 2, 3]) AS dim, mt AS topic, mh AS theme,
+ ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,
+ (arrayJoin(arrayConcat([('#', '')],
+ arrayMap((e, y) -> (concat('e', e), y), arrayFilter((e, t) -> t = mt, e_entity, e_topic), arrayFilter((y, t) -> t = mt, e_type, e_topic)),
+ arrayMap(w -> (concat('t', w), ''), arrayDistinct(extractAll(lowerUTF8(text), '\\p{L}{4,}'))))) AS it).1 AS item, it.2 AS item_type,
+ countState() AS posts, uniqUpToState(16)(author_pseudonym) AS authors_k
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
+ GROUP BY day, dim, topic, theme, value, item, item_type`,
 }
 
 // BackfillTables are the query API's tables Backfill fills, in order.
-var BackfillTables = []string{"q_theme_dims", "q_theme_week", "q_entity_day", "q_theme_posts"}
+var BackfillTables = []string{"q_theme_dims", "q_theme_week", "q_entity_day", "q_theme_posts", "q_driver_day"}
 
 // backfillColumns name the columns of each backfill INSERT.
 var backfillColumns = map[string]string{
@@ -132,14 +140,41 @@ var backfillColumns = map[string]string{
 	"q_theme_week":  "(week, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
 	"q_entity_day":  "(day, topic, entity, entity_type, mentions, sentiment_sum, authors_k)",
 	"q_theme_posts": "(topic, theme, created_at, post_id, source, lang, author_pseudonym, sentiment, text, entities, entity_types, terms)",
+	"q_driver_day":  "(day, dim, topic, theme, value, item, item_type, posts, authors_k)",
 }
 
-// Backfill fills each empty query-API aggregate from posts. It is only
-// correct while nothing else writes to posts (a view and the backfill would
-// both count concurrent inserts). It returns the tables it filled.
+// backfillRange is the {range} of the backfill SELECTs: one calendar
+// month of posts per INSERT, so that the aggregation of a large database
+// fits in a query's memory (a single INSERT of q_driver_day over 10 million
+// posts needed more than 4 GiB).
+const backfillRange = "created_at >= toDateTime(@bf_from, 'UTC') AND created_at < toDateTime(@bf_to, 'UTC')"
+
+// backfillParts splits a table's monthly backfill further by topic (parts
+// INSERTs, each of the topics with cityHash64(topic) % parts = part):
+// q_driver_day has a row per day x dimension value x topic x theme x word,
+// and a month of 10 million posts in one GROUP BY needed more than 4 GiB.
+var backfillParts = map[string]int{"q_driver_day": 8}
+
+// Backfill fills each empty query-API aggregate from posts, a month per
+// INSERT. It is only correct while nothing else writes to posts (a view and
+// the backfill would both count concurrent inserts). It returns the tables
+// it filled.
 func Backfill(ctx context.Context, conn driver.Conn, db string) ([]string, error) {
-	var posts uint64
-	if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+".posts").Scan(&posts); err != nil || posts == 0 {
+	rows, err := conn.Query(ctx, "SELECT DISTINCT toStartOfMonth(created_at) AS m FROM "+db+".posts ORDER BY m")
+	if err != nil {
+		return nil, fmt.Errorf("querytest: months of posts: %w", err)
+	}
+	var months []time.Time
+	for rows.Next() {
+		var m time.Time
+		if err := rows.Scan(&m); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("querytest: months of posts: %w", err)
+		}
+		months = append(months, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(months) == 0 {
 		return nil, err
 	}
 	var done []string
@@ -151,8 +186,19 @@ func Backfill(ctx context.Context, conn driver.Conn, db string) ([]string, error
 		if n > 0 {
 			continue
 		}
-		if err := conn.Exec(ctx, "INSERT INTO "+db+"."+t+" "+backfillColumns[t]+" "+strings.ReplaceAll(backfills[t], "{db}", db)); err != nil {
-			return done, fmt.Errorf("querytest: backfill %s: %w", t, err)
+		sql := "INSERT INTO " + db + "." + t + " " + backfillColumns[t] + " " +
+			strings.NewReplacer("{db}", db, "{range}", backfillRange).Replace(backfills[t])
+		parts := max(backfillParts[t], 1)
+		for _, m := range months {
+			for part := range parts {
+				args := []any{clickhouse.Named("bf_from", m.Format(time.DateTime)), clickhouse.Named("bf_to", m.AddDate(0, 1, 0).Format(time.DateTime))}
+				if parts > 1 {
+					args = append(args, clickhouse.Named("bf_parts", parts), clickhouse.Named("bf_part", part))
+				}
+				if err := conn.Exec(ctx, sql, args...); err != nil {
+					return done, fmt.Errorf("querytest: backfill %s, %s part %d: %w", t, m.Format("2006-01"), part, err)
+				}
+			}
 		}
 		done = append(done, t)
 	}
