@@ -209,6 +209,12 @@ func TestLoadErrors(t *testing.T) {
 			invalid: true,
 		},
 		{
+			name:    "unknown drivers source",
+			opts:    config.Options{LookupEnv: withKey("UNDERTONE_QUERY_DRIVERS", "exact")},
+			want:    `invalid config: query.drivers = "exact": allowed: aggregate, sample`,
+			invalid: true,
+		},
+		{
 			name:    "missing secret",
 			opts:    config.Options{LookupEnv: env()},
 			want:    `invalid config: privacy.pseudonym_key: missing secret: set UNDERTONE_PRIVACY_PSEUDONYM_KEY or privacy.pseudonym_key_file`,

@@ -54,7 +54,7 @@ func Default() Config {
 			RateLimit:    20,
 			RateBurst:    40,
 		},
-		Query: Query{Timeout: 10 * time.Second, MaxRows: 10000, CacheTTL: 30 * time.Second, MaxThreads: 1},
+		Query: Query{Timeout: 10 * time.Second, MaxRows: 10000, CacheTTL: 30 * time.Second, MaxThreads: 1, Drivers: "aggregate"},
 		Reports: Reports{
 			Schedule: "0 7 * * 1",
 			Timezone: "UTC",

@@ -151,6 +151,11 @@ type Query struct {
 	// MaxThreads is ClickHouse's max_threads for each analyst query (0:
 	// the server's default, one per core).
 	MaxThreads int `mapstructure:"max_threads"`
+	// Drivers is where the drivers analysis counts: aggregate (exact, from
+	// the daily q_driver_day table; cost grows with the vocabulary) or
+	// sample (the 5,000 most recent posts per side of q_theme_posts; cost
+	// bounded whatever the vocabulary).
+	Drivers string `mapstructure:"drivers"`
 }
 
 // Reports configures scheduled weekly reports and alerts.

@@ -245,6 +245,9 @@ func (c Config) validateQuery() error {
 	if c.Query.MaxThreads < 0 {
 		return invalid("query.max_threads", c.Query.MaxThreads, "threads per query, >= 0 (0: the server's default)")
 	}
+	if err := oneOf("query.drivers", c.Query.Drivers, "aggregate", "sample"); err != nil {
+		return err
+	}
 	return positive("query.max_rows", c.Query.MaxRows)
 }
 

@@ -254,7 +254,7 @@ func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, slack 
 // sizes n1 (side 1) and n (side 0).
 func (q *Querier) driverCounts(ctx context.Context, r DriversRequest, res *DriversResult) ([]driverCount, int, int, error) {
 	f := r.Filter
-	if dim, vals, ok := driverDim(f); ok {
+	if dim, vals, ok := driverDim(f); ok && !q.opts.DriversSampled {
 		out, n1, n, err := q.driverDays(ctx, r, dim, vals)
 		if err != nil {
 			return nil, 0, 0, err

@@ -17,8 +17,9 @@ import (
 // migration 0012: q_driver_day misses them, so its group sizes do not match
 // and drivers must count from q_theme_posts instead (here with a sample
 // bound above the groups' sizes, so both ways are exact and must agree but
-// for the authors, which the daily table counts up to 16). Once the table
-// is backfilled the answer comes from it again.
+// for the authors, which the daily table counts up to 16), as it does with
+// query.drivers: sample. Once the table is backfilled the answer comes from
+// it again.
 func TestDriversTableNotBackfilled(t *testing.T) {
 	addr := testenv.ClickHouse(t)
 	ctx := t.Context()
@@ -58,6 +59,20 @@ func TestDriversTableNotBackfilled(t *testing.T) {
 	if table.AuthorsUpTo != 16 {
 		t.Fatalf("migrated before the posts came: authors up to %d, want 16 (read from q_driver_day)", table.AuthorsUpTo)
 	}
+	// query.drivers: sample reads q_theme_posts even though the daily
+	// table covers the period (compared with the posts' answer below).
+	sq, err := query.New(conn, query.Options{Database: db, MinAuthors: 1, Timeout: 20 * time.Second, DriversSample: 100_000, DriversSampled: true,
+		Now: func() time.Time { return querytest.Now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sampled, err := sq.Drivers(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sampled.AuthorsUpTo != 0 {
+		t.Fatalf("query.drivers sample: authors up to %d, want 0", sampled.AuthorsUpTo)
+	}
 	if err := conn.Exec(ctx, "TRUNCATE TABLE "+db+".q_driver_day"); err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +97,8 @@ func TestDriversTableNotBackfilled(t *testing.T) {
 	}
 	same("entities", table.Entities, posts.Entities, true)
 	same("terms", table.Terms, posts.Terms, true)
+	same("sampled entities", sampled.Entities, posts.Entities, false)
+	same("sampled terms", sampled.Terms, posts.Terms, false)
 
 	filled, err := querytest.Backfill(ctx, conn, db)
 	if err != nil || len(filled) != 1 || filled[0] != "q_driver_day" {

@@ -41,8 +41,11 @@ type Options struct {
 	// refuses to change readonly there).
 	ReadOnlySetting bool
 	// DriversSample bounds the posts the drivers analysis reads per side
-	// (default TermsSample).
+	// when it samples (default TermsSample).
 	DriversSample int
+	// DriversSampled makes drivers always sample q_theme_posts instead of
+	// counting from q_driver_day (query.drivers: sample).
+	DriversSampled bool
 	// MaxThreads is ClickHouse's max_threads for every query
 	// (query.max_threads; 0: the server's default).
 	MaxThreads int

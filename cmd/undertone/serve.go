@@ -40,6 +40,7 @@ func openQuerier(cfg config.Config, log *slog.Logger) (*query.Querier, driver.Co
 		MaxRows:         cfg.Query.MaxRows,
 		Timeout:         cfg.Query.Timeout,
 		MaxThreads:      cfg.Query.MaxThreads,
+		DriversSampled:  cfg.Query.Drivers == "sample",
 		ReadOnlySetting: roSetting,
 	})
 	if err != nil {
