@@ -28,9 +28,9 @@ func dataDir() string {
 // Floors: the dev metrics the committed model reached, minus a small
 // margin. A retrained or changed model must not fall below them.
 const (
-	floorGoEmotions = 0.46 // reached 0.465
-	floorEkman      = 0.58 // reached 0.590
-	floorTweetEval  = 0.74 // reached 0.749
+	floorGoEmotions = 0.48 // reached 0.487
+	floorEkman      = 0.59 // reached 0.598
+	floorTweetEval  = 0.74 // reached 0.763
 )
 
 func enrichTexts(t *testing.T, texts []string) []post.Enriched {

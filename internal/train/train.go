@@ -110,9 +110,9 @@ func DefaultOptions() Options {
 		DataDir: "../shared/data", Seed: 20260428,
 		EmoBits: 18, SentBits: 18,
 		EmoChar: 4, SentChar: 4,
-		EmoEpochs: 15, SentEpochs: 6,
+		EmoEpochs: 45, SentEpochs: 6,
 		EmoLR: 0.1, SentLR: 0.1,
-		EmoL2: 1e-5, SentL2: 1e-4,
+		EmoL2: 1e-6, SentL2: 1e-4, EmoL2DF: 1,
 		WeightSemEval: 1, WeightTweetEval: 1, EmoAvgFrom: -1, SentAvgFrom: -1,
 		EmoEkmanHead: true, EmoRetune: 2, EmbScale: 1, EmoEmbed: true, SentEmbed: true,
 		EmoNeg: true, SentNeg: true,
@@ -323,6 +323,9 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	}
 	if o.ThresholdSmooth > 0 {
 		meta.Train["threshold_smooth"] = o.ThresholdSmooth
+	}
+	if o.EmoL2DF > 0 {
+		meta.Train["l2_df"] = o.EmoL2DF
 	}
 	m, err := linear.New(meta, w.exportW(), foldEmbScale(w.d, nOut), w.b)
 	if err != nil {
