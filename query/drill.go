@@ -242,10 +242,10 @@ func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, slack 
 }
 
 // driverCounts counts the entities and terms of the topic x theme and of
-// the whole topic. With at most one kind of filter (source, lang or
-// sentiment), from q_driver_day (driverDays: exact, the whole period) when
-// it covers the period; otherwise, or when a request combines two kinds of
-// filters, in one pass over the two samples of q_theme_posts
+// the whole topic. Unfiltered, from q_driver_day (driverDays: exact, the
+// whole period) when it covers the period and query.drivers is aggregate;
+// otherwise, or with source, lang or sentiment filters, in one pass over
+// the two samples of q_theme_posts
 // (side 1: the most recent TermsSample posts of the topic x theme, side
 // 0: of the whole topic), every entity and term of the posts: posts per
 // side and distinct authors on side 1 (uniq: exact for the sample's few
@@ -254,8 +254,8 @@ func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, slack 
 // sizes n1 (side 1) and n (side 0).
 func (q *Querier) driverCounts(ctx context.Context, r DriversRequest, res *DriversResult) ([]driverCount, int, int, error) {
 	f := r.Filter
-	if dim, vals, ok := driverDim(f); ok && !q.opts.DriversSampled {
-		out, n1, n, err := q.driverDays(ctx, r, dim, vals)
+	if len(f.Sources) == 0 && len(f.Langs) == 0 && f.Sentiment == "" && !q.opts.DriversSampled {
+		out, n1, n, err := q.driverDays(ctx, r)
 		if err != nil {
 			return nil, 0, 0, err
 		}
@@ -301,38 +301,16 @@ func (q *Querier) driverCounts(ctx context.Context, r DriversRequest, res *Drive
 // tables: counts are exact up to it, and authorsUpTo+1 means more.
 const authorsUpTo = 16
 
-// driverDim returns the dimension of q_driver_day (as q_theme_dims') and
-// its values that answer f's source, lang or sentiment filter; ok is false
-// when f combines two of them, which the table cannot answer.
-func driverDim(f Filter) (dim int, vals []string, ok bool) {
-	n := 0
-	if len(f.Sources) > 0 {
-		dim, vals, n = dimSource, f.Sources, n+1
-	}
-	if len(f.Langs) > 0 {
-		dim, vals, n = dimLang, f.Langs, n+1
-	}
-	if f.Sentiment != "" {
-		dim, vals, n = dimSentiment, []string{f.Sentiment}, n+1
-	}
-	if n == 0 {
-		return dimAll, []string{""}, true
-	}
-	return dim, vals, n == 1
-}
-
 // driverDays counts every entity and term of the topic x theme (side 1)
 // and of the whole topic (side 0) over the period from q_driver_day
-// (migration 0012) at dimension dim with values vals: exact post counts,
-// distinct authors on side 1 up to authorsUpTo (the k check). It returns
-// them with the two groups' sizes as the table holds them (its '#' item),
-// which the caller compares with the groups' to know whether the table
-// covers the period.
-func (q *Querier) driverDays(ctx context.Context, r DriversRequest, dim int, vals []string) ([]driverCount, int, int, error) {
+// (migration 0012): exact post counts, distinct authors on side 1 up to
+// authorsUpTo (the k check). It returns them with the two groups' sizes as
+// the table holds them (its '#' item), which the caller compares with the
+// groups' to know whether the table covers the period.
+func (q *Querier) driverDays(ctx context.Context, r DriversRequest) ([]driverCount, int, int, error) {
 	f := r.Filter
 	w := &where{}
-	w.add("dim = "+itoa(dim)+" AND topic = @topic AND theme IN ('', @theme) AND value IN @values",
-		clickhouse.Named("topic", f.Topics[0]), clickhouse.Named("theme", f.Themes[0]), clickhouse.Named("values", set(vals)))
+	w.add("topic = @topic AND theme IN ('', @theme)", clickhouse.Named("topic", f.Topics[0]), clickhouse.Named("theme", f.Themes[0]))
 	w.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(f.From)), clickhouse.Named("to", day(f.To)))
 	switch r.Kind {
 	case "entities":

@@ -121,14 +121,13 @@ var backfills = map[string]string{
  arrayFilter((e, t) -> t = mt, e_entity, e_topic) AS entities, arrayFilter((y, t) -> t = mt, e_type, e_topic) AS entity_types,
  arrayDistinct(extractAll(lowerUTF8(text), '\\p{L}{4,}')) AS terms
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != '' AND {range}`,
-	"q_driver_day": `SELECT toDate(created_at) AS day, arrayJoin([0, 1, 2, 3]) AS dim, mt AS topic, mh AS theme,
- ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,
+	"q_driver_day": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme,
  (arrayJoin(arrayConcat([('#', '')],
  arrayMap((e, y) -> (concat('e', e), y), arrayFilter((e, t) -> t = mt, e_entity, e_topic), arrayFilter((y, t) -> t = mt, e_type, e_topic)),
  arrayMap(w -> (concat('t', w), ''), arrayDistinct(extractAll(lowerUTF8(text), '\\p{L}{4,}'))))) AS it).1 AS item, it.2 AS item_type,
  countState() AS posts, uniqUpToState(16)(author_pseudonym) AS authors_k
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
- GROUP BY day, dim, topic, theme, value, item, item_type`,
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
+ GROUP BY day, topic, theme, item, item_type`,
 }
 
 // BackfillTables are the query API's tables Backfill fills, in order.
@@ -140,7 +139,7 @@ var backfillColumns = map[string]string{
 	"q_theme_week":  "(week, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
 	"q_entity_day":  "(day, topic, entity, entity_type, mentions, sentiment_sum, authors_k)",
 	"q_theme_posts": "(topic, theme, created_at, post_id, source, lang, author_pseudonym, sentiment, text, entities, entity_types, terms)",
-	"q_driver_day":  "(day, dim, topic, theme, value, item, item_type, posts, authors_k)",
+	"q_driver_day":  "(day, topic, theme, item, item_type, posts, authors_k)",
 }
 
 // backfillRange is the {range} of the backfill SELECTs: one calendar
@@ -151,7 +150,7 @@ const backfillRange = "created_at >= toDateTime(@bf_from, 'UTC') AND created_at 
 
 // backfillParts splits a table's monthly backfill further by topic (parts
 // INSERTs, each of the topics with cityHash64(topic) % parts = part):
-// q_driver_day has a row per day x dimension value x topic x theme x word,
+// q_driver_day has a row per day x topic x theme x word,
 // and a month of 10 million posts in one GROUP BY needed more than 4 GiB.
 var backfillParts = map[string]int{"q_driver_day": 8}
 

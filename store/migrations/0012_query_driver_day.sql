@@ -7,22 +7,23 @@
 -- arrays, then counting ~130,000 items), p95 about 290 ms under 8
 -- concurrent clients on 2 cores, and the counts were of a sample.
 --
--- q_driver_day holds, per (day, topic, theme) and dimension value (as
--- q_theme_dims: dim 0 the whole volume with value '', 1 per source, 2 per
--- lang, 3 per sentiment label of the grain's sentiment), the posts that
--- mention each item: '#' (every post: the group's size, which also tells
--- whether the table covers a period), 'e' + entity name (the topic's
--- entities of the post, with their type) and 't' + term (the post's
--- distinct lowercased words of 4+ letters, as q_theme_posts.terms). theme
--- '' is the whole topic, the drivers' baseline. authors_k (uniqUpTo(16)) is
--- each item's k check, exact up to 16. A drivers request with at most one
--- kind of filter reads one row per (day, side, value, item): exact counts
--- over the whole period instead of a sample. Requests combining two kinds
--- of filters still sample q_theme_posts.
+-- q_driver_day holds, per (day, topic, theme), the posts that mention each
+-- item: '#' (every post: the group's size, which also tells whether the
+-- table covers a period), 'e' + entity name (the topic's entities of the
+-- post, with their type) and 't' + term (the post's distinct lowercased
+-- words of 4+ letters, as q_theme_posts.terms). theme '' is the whole
+-- topic, the drivers' baseline. authors_k (uniqUpTo(16)) is each item's k
+-- check, exact up to 16. An unfiltered drivers request reads one row per
+-- (day, side, item): exact counts over the whole period instead of a
+-- sample. Filtered requests (source, lang, sentiment) still sample
+-- q_theme_posts: one row per dimension value as well, like q_theme_dims,
+-- measured 90-97 us of server CPU per pipeline-generated post for this view
+-- against 22 for the whole volume alone (each post has about 4.4 topic x
+-- theme grains and 12 items per grain).
 --
--- The table grows with the vocabulary: rows per (day, topic, theme, value)
--- are the distinct items of those posts. It holds words of the posts'
--- texts, so retention drops its months with posts' (store.TextCopies).
+-- The table grows with the vocabulary: rows per (day, topic, theme) are the
+-- distinct items of that day's posts. It holds words of the posts' texts,
+-- so retention drops its months with posts' (store.TextCopies).
 --
 -- Not backfilled, like 0010 and 0011: on a database that already holds
 -- posts, fill it once with the view's SELECT while nothing else writes
@@ -30,17 +31,15 @@
 -- match the group sizes and drivers falls back to sampling.
 CREATE TABLE IF NOT EXISTS {{table "q_driver_day"}}{{onCluster}} (
     day        Date,
-    dim        UInt8,
     topic      String,
     theme      String,
-    value      String,
     item       String,
     item_type  String,
     posts      AggregateFunction(count),
     authors_k  AggregateFunction(uniqUpTo(16), String)
 ) ENGINE = {{engine "AggregatingMergeTree" "q_driver_day"}}
 PARTITION BY toYYYYMM(day)
-ORDER BY (dim, topic, theme, value, day, item, item_type)
+ORDER BY (topic, theme, day, item, item_type)
 SETTINGS index_granularity = 256;
 
 {{distributed "q_driver_day" ""}}
@@ -48,10 +47,8 @@ SETTINGS index_granularity = 256;
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{table "q_driver_day_mv"}}{{onCluster}} TO {{table "q_driver_day"}} AS
 SELECT
     toDate(created_at) AS day,
-    arrayJoin([0, 1, 2, 3]) AS dim,
     mt AS topic,
     mh AS theme,
-    ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,
     (arrayJoin(arrayConcat([('#', '')],
         arrayMap((e, y) -> (concat('e', e), y), arrayFilter((e, t) -> t = mt, e_entity, e_topic), arrayFilter((y, t) -> t = mt, e_type, e_topic)),
         arrayMap(w -> (concat('t', w), ''), arrayDistinct(extractAll(lowerUTF8(text), '\\p{L}{4,}'))))) AS it).1 AS item,
@@ -59,6 +56,6 @@ SELECT
     countState() AS posts,
     uniqUpToState(16)(author_pseudonym) AS authors_k
 FROM {{table "posts"}}
-ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms
+ARRAY JOIN m_topic AS mt, m_theme AS mh
 WHERE mt != ''
-GROUP BY day, dim, topic, theme, value, item, item_type;
+GROUP BY day, topic, theme, item, item_type;
