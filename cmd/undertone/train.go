@@ -62,5 +62,7 @@ func newTrainCmd() *cobra.Command {
 	f.BoolVar(&o.EmoFloatEval, "emotion-float-eval", o.EmoFloatEval, "also score the emotion model with its float (unquantized) weights and print one line of figures")
 	f.BoolVar(&o.EmoIDF, "emotion-idf", o.EmoIDF, "scale hashed emotion features by their training idf (folded into the weights)")
 	f.Float64Var(&o.EmoL2DF, "emotion-l2-df", o.EmoL2DF, "scale each hashed feature's L2 penalty by (N/df)^x, 0 for off (1: batch-equivalent regularization of rare features)")
+	f.Float64Var(&o.EmoBlockNorm, "emotion-block-norm", o.EmoBlockNorm, "experiment: normalize word features and character n-grams as two unit-norm blocks, word block times this (0: off; scored with float weights, the written model is not usable)")
+	f.BoolVar(&o.EmoIDFNorm, "emotion-idf-norm", o.EmoIDFNorm, "experiment: tf-idf values normalized to unit norm per text (scored with float weights, the written model is not usable)")
 	return cmd
 }

@@ -15,6 +15,36 @@ type vec struct {
 	// computed from: the text's count before pruneRare dropped some, so
 	// training scales features as inference (which sees them all) does.
 	n int
+	// nw > 0 (blockNorm experiments only) is the number of leading word
+	// features; the rest are character n-grams, normalized separately.
+	nw int
+	// s > 0 (idf-norm experiments only) is the value every hashed
+	// feature's weight is multiplied by (the idf is folded into weights).
+	s float32
+}
+
+// blockNorm > 0 (an experiment, not supported by inference) normalizes the
+// word features and the character n-grams of a text as two blocks, each
+// to unit L2 norm as scikit-learn's hstack of two TfidfVectorizers does,
+// the word block multiplied by blockNorm. Models trained with it are
+// scored with their float weights only.
+var blockNorm float32
+
+// vals returns the value of the word features and of the character
+// n-grams of v (the same 1/sqrt(count) unless blockNorm split them).
+func vals(v *vec) (xw, xc float32) {
+	if v.s > 0 {
+		return v.s, v.s
+	}
+	if v.nw == 0 {
+		x := val(v)
+		return x, x
+	}
+	xw = blockNorm / float32(math.Sqrt(float64(v.nw)))
+	if nc := len(v.f) - v.nw; nc > 0 {
+		xc = 1 / float32(math.Sqrt(float64(nc)))
+	}
+	return xw, xc
 }
 
 // embScale multiplies the word-vector features during training; exported
@@ -45,7 +75,22 @@ func foldEmbScale(d []float32, n int) []float32 {
 func featurize(doc *textfeat.Doc, text string, bits uint, char [2]int, emb *textfeat.Embeddings) vec {
 	doc.Tokenize(text)
 	var v vec
-	v.f = append([]uint32(nil), doc.FeaturesCharNeg(0, len(doc.Tokens), bits, char[0], char[1], featNeg)...)
+	if blockNorm > 0 {
+		words := append([]uint32(nil), doc.FeaturesCharNeg(0, len(doc.Tokens), bits, 0, 0, featNeg)...)
+		all := doc.FeaturesCharNeg(0, len(doc.Tokens), bits, char[0], char[1], featNeg)
+		v.f = append(v.f, words...)
+		j := 0
+		for _, f := range all {
+			if j < len(words) && f == words[j] {
+				j++
+				continue
+			}
+			v.f = append(v.f, f)
+		}
+		v.nw = len(words)
+	} else {
+		v.f = append([]uint32(nil), doc.FeaturesCharNeg(0, len(doc.Tokens), bits, char[0], char[1], featNeg)...)
+	}
 	nd := textfeat.NumDense
 	if emb != nil {
 		nd += textfeat.EmbedDim
@@ -138,8 +183,12 @@ func pruneRare(xs []vec, bits uint, minDF int) int {
 func (m *weights) logits(v *vec, out []float32) {
 	n := m.n
 	copy(out, m.b)
-	x := val(v)
-	for _, f := range v.f {
+	xw, xc := vals(v)
+	for i, f := range v.f {
+		x := xc
+		if i < v.nw {
+			x = xw
+		}
 		row := m.w[int(f)*n : int(f)*n+n]
 		if m.r != nil {
 			r := m.r[int(f)*n : int(f)*n+n]
@@ -237,6 +286,27 @@ func (m *weights) idfScale(xs []vec) {
 	}
 }
 
+// idfNorm sets each vector's value to 1/sqrt(sum of idf^2) over its
+// hashed features seen in training (df > 0), so that with idfScale the
+// feature values are tf-idf normalized to unit L2 norm, as scikit-learn's
+// TfidfVectorizer does (an experiment: inference uses 1/sqrt(count)).
+func idfNorm(xs []vec, m *weights, df []uint32) {
+	for i := range xs {
+		var ss float64
+		for _, f := range xs[i].f {
+			if df[f] > 0 {
+				idf := float64(m.r[int(f)*m.n])
+				ss += idf * idf
+			}
+		}
+		if ss > 0 {
+			xs[i].s = float32(1 / math.Sqrt(ss))
+		} else {
+			xs[i].s = 0
+		}
+	}
+}
+
 // l2ByDF sets the per-feature L2 factor (N/df)^pow: the penalty is
 // applied only when a feature occurs, so without it rare features are
 // barely regularized compared with a batch objective (pow 1).
@@ -280,9 +350,13 @@ const adaEps = 1e-6
 
 func (m *weights) update(v *vec, g []float32) {
 	n := m.n
-	x := val(v)
+	xw, xc := vals(v)
 	lr, l2 := m.lr, m.l2
-	for _, f := range v.f {
+	for j, f := range v.f {
+		x := xc
+		if j < v.nw {
+			x = xw
+		}
 		base := int(f) * n
 		for k, gk := range g {
 			if gk == 0 {

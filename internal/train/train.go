@@ -98,6 +98,15 @@ type Options struct {
 	// EmoIDF scales each hashed feature by its idf on the training texts,
 	// log((N+1)/(df+1))+1, folded into the exported weights.
 	EmoIDF bool
+	// EmoBlockNorm > 0 (experiment) normalizes word features and character
+	// n-grams as two blocks (the word block scaled by EmoBlockNorm); the
+	// report then scores the float weights, and the written model is not
+	// usable (inference has one value for all hashed features).
+	EmoBlockNorm float64
+	// EmoIDFNorm (experiment) scales hashed features by idf and normalizes
+	// each text's tf-idf vector to unit norm (scored with float weights;
+	// the written model is not usable).
+	EmoIDFNorm bool
 	// EmoL2DF > 0 scales the L2 penalty of a hashed feature's weights by
 	// (N/df)^EmoL2DF. With 1, over an epoch every weight gets the same
 	// total penalty (as in a batch objective) however rare its feature.
@@ -209,6 +218,9 @@ func logitsOf(m *linear.Model, xs []vec) [][]float32 {
 }
 
 func trainEmotion(o Options) (*linear.Model, error) {
+	if (o.EmoBlockNorm > 0 || o.EmoIDFNorm) && o.EmotionOut != "" {
+		return nil, fmt.Errorf("train: --emotion-block-norm is an experiment whose model inference cannot use; set --emotion-out ''")
+	}
 	dir := o.DataDir
 	goTrain, err := LoadGoEmotions(dir, "train")
 	if err != nil {
@@ -265,6 +277,8 @@ func trainEmotion(o Options) (*linear.Model, error) {
 		nDense += textfeat.EmbedDim
 	}
 	featNeg = o.EmoNeg
+	blockNorm = float32(o.EmoBlockNorm)
+	defer func() { blockNorm = 0 }()
 	xs := featurizeAll(items, o.EmoBits, [2]int{o.EmoCharMin, o.EmoChar}, emoEmb)
 	embScale = float32(o.EmbScale)
 	scaleEmb(xs)
@@ -291,8 +305,13 @@ func trainEmotion(o Options) (*linear.Model, error) {
 	if o.EmoNB > 0 {
 		w.nbScale(xs, ys, o.EmoNB)
 	}
-	if o.EmoIDF {
+	if o.EmoIDF || o.EmoIDFNorm {
 		w.idfScale(xs)
+	}
+	var trainDF []uint32
+	if o.EmoIDFNorm {
+		trainDF = docFreq(xs, 1<<o.EmoBits)
+		idfNorm(xs, w, trainDF)
 	}
 	if o.EmoL2DF > 0 {
 		w.l2ByDF(xs, o.EmoL2DF)
@@ -343,7 +362,16 @@ func trainEmotion(o Options) (*linear.Model, error) {
 		fmt.Fprintf(o.Report, "float weights (not quantized): GoEmotions %.3f / %.3f (2-fold), Ekman %.3f / %.3f, TweetEval %.3f\n",
 			x["goemotions_macro_f1"], x["goemotions_macro_f1_2fold"], x["ekman_macro_f1"], x["ekman_macro_f1_2fold"], x["tweeteval_macro_f1"])
 	}
-	evalEmotion(o, m, goDev, teVal, logitsOf(m, devX), logitsOf(m, teX), o.Report)
+	devZ, teZ := logitsOf(m, devX), logitsOf(m, teX)
+	if o.EmoIDFNorm {
+		idfNorm(devX, w, trainDF)
+		idfNorm(teX, w, trainDF)
+	}
+	if blockNorm > 0 || o.EmoIDFNorm {
+		fmt.Fprintf(o.Report, "experimental feature values (block norm or idf norm): figures below are for the float weights\n")
+		devZ, teZ = w.floatLogits(devX), w.floatLogits(teX)
+	}
+	evalEmotion(o, m, goDev, teVal, devZ, teZ, o.Report)
 	m.Version = digest(m)
 	fmt.Fprintf(o.Report, "emotion model version %s\n", m.Version)
 	return m, nil

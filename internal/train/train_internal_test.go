@@ -85,3 +85,52 @@ func TestPruneRare(t *testing.T) {
 		t.Errorf("val of an unpruned vector = %v, want 0.5", got)
 	}
 }
+
+func TestL2ByDF(t *testing.T) {
+	// Feature 3 is in all 4 texts (twice in one: counted once), 1 in one,
+	// 2 in two; 0 in none.
+	xs := []vec{{f: []uint32{1, 2, 3, 3}}, {f: []uint32{2, 3}}, {f: []uint32{3}}, {f: []uint32{3}}}
+	m := newWeights(2, 3, 0, 0.1, 1e-3)
+	m.l2ByDF(xs, 1)
+	if want := []float32{0, 4, 2, 1}; !slices.Equal(m.l2f, want) {
+		t.Fatalf("l2f = %v, want %v (N/df)", m.l2f, want)
+	}
+	m.l2ByDF(xs, 0.5)
+	if got := m.l2f[1]; math.Abs(float64(got)-2) > 1e-6 {
+		t.Fatalf("l2f[1] with power 0.5 = %v, want 2", got)
+	}
+	// An update with zero loss gradient shrinks a rare feature's weight
+	// more than a frequent one's.
+	m.l2ByDF(xs, 1)
+	for _, f := range []int{1, 3} {
+		for k := range 3 {
+			m.w[f*3+k] = 1
+		}
+	}
+	m.update(&vec{f: []uint32{1, 3}}, []float32{1e-9, 1e-9, 1e-9})
+	if !(m.w[1*3] < m.w[3*3] && m.w[3*3] < 1) {
+		t.Fatalf("after one penalized step w[rare] = %v, w[frequent] = %v; want rare < frequent < 1", m.w[1*3], m.w[3*3])
+	}
+}
+
+func TestFloatLogitsFoldScaling(t *testing.T) {
+	// idf scaling trains w*idf; floatLogits must score with the folded
+	// weights exactly as the training-time logits do.
+	xs := []vec{{f: []uint32{1, 2}, d: []float32{0.5}}, {f: []uint32{2, 3}, d: []float32{0}}}
+	m := newWeights(2, 2, 1, 0.1, 0)
+	m.idfScale(xs)
+	for i := range m.w {
+		m.w[i] = float32(i%5) - 2
+	}
+	m.d[0], m.d[1] = 0.3, -0.7
+	got := m.floatLogits(xs)
+	for i := range xs {
+		want := make([]float32, 2)
+		m.logits(&xs[i], want)
+		for k := range want {
+			if math.Abs(float64(got[i][k]-want[k])) > 1e-5 {
+				t.Fatalf("text %d output %d: floatLogits %v, logits %v", i, k, got[i][k], want[k])
+			}
+		}
+	}
+}
