@@ -440,14 +440,14 @@ func cut0(k string) (a, b, c string) {
 func (q *Querier) entityPairs(ctx context.Context, f, prev Filter) (map[string]*pair, error) {
 	w := &where{}
 	var sql string
-	if len(f.Sources) == 0 && len(f.Langs) == 0 && f.Sentiment == "" && len(f.Themes) == 0 {
+	if !f.byPost() && len(f.Themes) == 0 {
 		if len(f.Topics) > 0 {
 			w.add("topic IN @topics", clickhouse.Named("topics", set(f.Topics)))
 		} else {
 			w.add("topic != ''")
 		}
 		w.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(prev.From)), clickhouse.Named("to", day(f.To)))
-		sql = "SELECT topic, entity, entity_type, toString(day >= toDate(@cur_from)) AS c, countMerge(mentions), uniqUpToMerge(16)(authors_k), sumMerge(sentiment_sum)" +
+		sql = "SELECT topic, entity, entity_type, toString(day >= toDate(@cur_from)) AS c, countMerge(mentions), uniqUpToMerge(" + itoa(authorsUpTo) + ")(authors_k), sumMerge(sentiment_sum)" +
 			" FROM " + q.db + ".q_entity_day WHERE " + w.sql() + " GROUP BY topic, entity, entity_type, c"
 	} else {
 		if len(f.Topics) > 0 {
@@ -460,7 +460,7 @@ func (q *Querier) entityPairs(ctx context.Context, f, prev Filter) (map[string]*
 		if len(f.Themes) > 0 {
 			w.add("arrayExists((t, h) -> t = et AND has(@themes_arr, h), m_topic, m_theme)", clickhouse.Named("themes_arr", f.Themes))
 		}
-		sql = "SELECT et, ee, ey, toString(toDate(created_at) >= toDate(@cur_from)) AS c, count(), uniqUpTo(16)(author_pseudonym), sum(toFloat64(es))" +
+		sql = "SELECT et, ee, ey, toString(toDate(created_at) >= toDate(@cur_from)) AS c, count(), uniqUpTo(" + itoa(authorsUpTo) + ")(author_pseudonym), sum(toFloat64(es))" +
 			" FROM " + q.db + ".posts ARRAY JOIN e_topic AS et, e_entity AS ee, e_type AS ey, e_sentiment AS es WHERE " + w.sql() +
 			" GROUP BY et, ee, ey, c"
 	}

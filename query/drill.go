@@ -254,7 +254,7 @@ func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, slack 
 // sizes n1 (side 1) and n (side 0).
 func (q *Querier) driverCounts(ctx context.Context, r DriversRequest, res *DriversResult) ([]driverCount, int, int, error) {
 	f := r.Filter
-	if len(f.Sources) == 0 && len(f.Langs) == 0 && f.Sentiment == "" && !q.opts.DriversSampled {
+	if !f.byPost() && !q.opts.DriversSampled {
 		out, n1, n, err := q.driverDays(ctx, r)
 		if err != nil {
 			return nil, 0, 0, err
@@ -298,7 +298,8 @@ func (q *Querier) driverCounts(ctx context.Context, r DriversRequest, res *Drive
 }
 
 // authorsUpTo is the bound of the uniqUpTo author states of the aggregate
-// tables: counts are exact up to it, and authorsUpTo+1 means more.
+// tables (authors_k, migrations 0010-0012) and of every k-only author
+// count: counts are exact up to it, and authorsUpTo+1 means more.
 const authorsUpTo = 16
 
 // driverDays counts every entity and term of the topic x theme (side 1)
@@ -325,7 +326,8 @@ func (q *Querier) driverDays(ctx context.Context, r DriversRequest) ([]driverCou
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	return driverItems(all)
+	out, n1, n := driverItems(all)
+	return out, n1, n, nil
 }
 
 // recentWindow's slack for the drivers samples, which are re-read over the
@@ -353,12 +355,13 @@ func (q *Querier) driverSample(ctx context.Context, r DriversRequest, f Filter, 
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	return driverItems(all)
+	out, n1, n := driverItems(all)
+	return out, n1, n, nil
 }
 
 // driverItems splits counted items into the group sizes (item '#': n1 on
 // side 1, n on side 0) and the entities and terms, less the stopwords.
-func driverItems(all []driverCount) ([]driverCount, int, int, error) {
+func driverItems(all []driverCount) ([]driverCount, int, int) {
 	var out []driverCount
 	var n1, n int
 	for _, c := range all {
@@ -369,7 +372,7 @@ func driverItems(all []driverCount) ([]driverCount, int, int, error) {
 			out = append(out, c)
 		}
 	}
-	return out, n1, n, nil
+	return out, n1, n
 }
 
 // stop holds the stopwords, which are left out of the terms analysis.

@@ -8,7 +8,6 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
-	"github.com/undertone/undertone/internal/testenv"
 	"github.com/undertone/undertone/query"
 	"github.com/undertone/undertone/query/querytest"
 )
@@ -21,20 +20,8 @@ import (
 // query.drivers: sample. Once the table is backfilled the answer comes from
 // it again.
 func TestDriversTableNotBackfilled(t *testing.T) {
-	addr := testenv.ClickHouse(t)
 	ctx := t.Context()
-	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	db := testenv.Database(t, addr)
-	if err := applySchema(ctx, conn, db); err != nil {
-		t.Fatal(err)
-	}
-	if err := querytest.Insert(ctx, conn, db, querytest.Generate(3000, 7)); err != nil {
-		t.Fatal(err)
-	}
+	conn, db := seededDB(t)
 	q, err := query.New(conn, query.Options{Database: db, MinAuthors: 1, Timeout: 20 * time.Second, DriversSample: 100_000,
 		Now: func() time.Time { return querytest.Now }, Settings: clickhouse.Settings{"log_queries": 1}})
 	if err != nil {

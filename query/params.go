@@ -59,6 +59,13 @@ type Filter struct {
 	Themes    []string
 }
 
+// byPost reports whether f filters on a property of the post (source,
+// lang or sentiment): the dimensions the whole-volume aggregates
+// (q_entity_day, q_driver_day) do not have.
+func (f Filter) byPost() bool {
+	return len(f.Sources) > 0 || len(f.Langs) > 0 || f.Sentiment != ""
+}
+
 // Days is the number of days the filter's period covers.
 func (f Filter) Days() int { return int(f.To.Sub(f.From).Hours() / 24) }
 

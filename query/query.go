@@ -318,7 +318,7 @@ func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter,
 	}
 	authCol, authMerge := "authors", "uniqHLL12Merge(authors)"
 	if m == kOnly {
-		authCol, authMerge = "authors_k", "uniqUpToMerge(16)(authors_k)"
+		authCol, authMerge = "authors_k", "uniqUpToMerge("+itoa(authorsUpTo)+")(authors_k)"
 	}
 	cols := "topic, theme, value, post_count, sentiment_sum, " + authCol
 	// Full weeks [ws, we) come from the weekly table, the days at the edges
@@ -379,7 +379,7 @@ func (q *Querier) mentionGroups(ctx context.Context, m metric, keys []string, f 
 	}
 	auth := "uniqHLL12(author_pseudonym)"
 	if m == kOnly {
-		auth = "uniqUpTo(16)(author_pseudonym)"
+		auth = "uniqUpTo(" + itoa(authorsUpTo) + ")(author_pseudonym)"
 	}
 	sql := "SELECT " + strings.Join(sel, ", ") + ", count(), " + auth + ", sum(toFloat64(sentiment))" +
 		" FROM " + q.db + ".mentions WHERE " + w.sql() + " GROUP BY " + strings.Join(grp, ", ")

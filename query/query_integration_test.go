@@ -83,6 +83,27 @@ func loadFixture(t *testing.T) *fixture {
 	return fix
 }
 
+// seededDB returns a connection (closed when t ends) to a database of t's
+// own with the schema and 3,000 generated posts (seed 7), for tests that
+// change its tables.
+func seededDB(t *testing.T) (driver.Conn, string) {
+	t.Helper()
+	addr := testenv.ClickHouse(t)
+	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := testenv.Database(t, addr)
+	t.Cleanup(func() { _ = conn.Close() })
+	if err := applySchema(t.Context(), conn, db); err != nil {
+		t.Fatal(err)
+	}
+	if err := querytest.Insert(t.Context(), conn, db, querytest.Generate(3000, 7)); err != nil {
+		t.Fatal(err)
+	}
+	return conn, db
+}
+
 // applySchema runs the store's migration statements (without recording
 // them: the schema_migrations bookkeeping is the store's concern).
 func applySchema(ctx context.Context, conn driver.Conn, db string) error {

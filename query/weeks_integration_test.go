@@ -9,7 +9,6 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
-	"github.com/undertone/undertone/internal/testenv"
 	"github.com/undertone/undertone/query"
 	"github.com/undertone/undertone/query/querytest"
 )
@@ -19,20 +18,8 @@ import (
 // weeks from it must still match the posts (read from the daily table),
 // and once the weekly table is backfilled they must not change.
 func TestWeeklyTableNotBackfilled(t *testing.T) {
-	addr := testenv.ClickHouse(t)
 	ctx := t.Context()
-	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	db := testenv.Database(t, addr)
-	if err := applySchema(ctx, conn, db); err != nil {
-		t.Fatal(err)
-	}
-	if err := querytest.Insert(ctx, conn, db, querytest.Generate(3000, 7)); err != nil {
-		t.Fatal(err)
-	}
+	conn, db := seededDB(t)
 	// Empty the weekly table, as on a database migrated without backfill.
 	if err := conn.Exec(ctx, "TRUNCATE TABLE "+db+".q_theme_week"); err != nil {
 		t.Fatal(err)
