@@ -55,7 +55,7 @@ func newTrainCmd() *cobra.Command {
 	f.Float64Var(&o.EmbScale, "embed-scale", o.EmbScale, "training-time scale of the word-vector features")
 	f.IntVar(&o.ThresholdSmooth, "threshold-smooth", o.ThresholdSmooth, "moving-average half-width (steps of 0.01) over F1-vs-threshold curves when tuning emotion thresholds")
 	f.Float64Var(&o.EmoNB, "emotion-nb", o.EmoNB, "NB-SVM feature scaling smoothing for emotion (0: off)")
-	f.IntVar(&o.EmoMinDF, "emotion-min-df", o.EmoMinDF, "leave out of emotion training the hashed features in fewer training texts than this (0: keep all)")
+	f.IntVar(&o.EmoMinDF, "emotion-min-df", o.EmoMinDF, "leave out of emotion training the hashed features with fewer occurrences than this in the training texts (0: keep all)")
 	f.Float64Var(&o.Sent2016Weight, "sentiment-2016-weight", o.Sent2016Weight, "weight of the 2016 train/dev tweets in sentiment training (0: 1)")
 	f.Float64Var(&o.WeightSemEval, "weight-semeval", o.WeightSemEval, "example weight of SemEval-2018 E-c tweets")
 	f.Float64Var(&o.WeightTweetEval, "weight-tweeteval", o.WeightTweetEval, "example weight of TweetEval tweets")

@@ -145,9 +145,11 @@ func val(v *vec) float32 {
 	return 1 / float32(math.Sqrt(float64(n)))
 }
 
-// pruneRare drops from the training vectors every hashed feature present
-// in fewer than minDF of them (as a document-frequency cut-off does for
-// a vocabulary). Their weights stay zero, so inference, which still sees
+// pruneRare drops from the training vectors every hashed feature with
+// fewer than minDF occurrences in them, a stand-in for a document-frequency
+// cut-off: a feature repeated within a text counts each time, so this is
+// not docFreq's count (the figures in docs/models.md were measured with
+// occurrences). Their weights stay zero, so inference, which still sees
 // them, ignores them; AdaGrad would otherwise give these rare features
 // its largest steps. It returns the number of distinct features dropped.
 func pruneRare(xs []vec, bits uint, minDF int) int {
