@@ -242,9 +242,10 @@ func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, slack 
 }
 
 // driverCounts counts the entities and terms of the topic x theme and of
-// the whole topic. Unfiltered, from q_driver_day (driverDays: exact, the
-// whole period) when it covers the period and query.drivers is aggregate;
-// otherwise, or with source, lang or sentiment filters, in one pass over
+// the whole topic. From q_driver_day, or with one kind of filter (source,
+// lang or sentiment) q_driver_dims (driverDays: exact, the whole period),
+// when the table covers the period and query.drivers is aggregate;
+// otherwise (also when two kinds of filters are combined) in one pass over
 // the two samples of q_theme_posts
 // (side 1: the most recent TermsSample posts of the topic x theme, side
 // 0: of the whole topic), every entity and term of the posts: posts per
@@ -254,7 +255,7 @@ func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, slack 
 // sizes n1 (side 1) and n (side 0).
 func (q *Querier) driverCounts(ctx context.Context, r DriversRequest, res *DriversResult) ([]driverCount, int, int, error) {
 	f := r.Filter
-	if !f.byPost() && !q.opts.DriversSampled {
+	if _, _, one := f.dimension(); !q.opts.DriversSampled && (!f.byPost() || one) {
 		out, n1, n, err := q.driverDays(ctx, r)
 		if err != nil {
 			return nil, 0, 0, err
@@ -304,7 +305,9 @@ const authorsUpTo = 16
 
 // driverDays counts every entity and term of the topic x theme (side 1)
 // and of the whole topic (side 0) over the period from q_driver_day
-// (migration 0012): exact post counts, distinct authors on side 1 up to
+// (migration 0012), or q_driver_dims (0013: the same per source, per lang
+// and per sentiment label) for f's one kind of filter: exact post counts,
+// distinct authors on side 1 up to
 // authorsUpTo (the k check). It returns them with the two groups' sizes as
 // the table holds them (its '#' item), which the caller compares with the
 // groups' to know whether the table covers the period.
@@ -313,6 +316,12 @@ func (q *Querier) driverDays(ctx context.Context, r DriversRequest) ([]driverCou
 	w := &where{}
 	w.add("topic = @topic AND theme IN ('', @theme)", clickhouse.Named("topic", f.Topics[0]), clickhouse.Named("theme", f.Themes[0]))
 	w.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(f.From)), clickhouse.Named("to", day(f.To)))
+	table := "q_driver_day"
+	if f.byPost() {
+		dim, vals, _ := f.dimension() // one kind (driverCounts)
+		table = "q_driver_dims"
+		w.add("dim = "+itoa(dim)+" AND value IN @values", clickhouse.Named("values", set(vals)))
+	}
 	switch r.Kind {
 	case "entities":
 		w.add("substring(item, 1, 1) IN ('#', 'e')")
@@ -320,7 +329,7 @@ func (q *Querier) driverDays(ctx context.Context, r DriversRequest) ([]driverCou
 		w.add("substring(item, 1, 1) IN ('#', 't')")
 	}
 	sql := "SELECT item, any(item_type), countMergeIf(posts, theme = @theme) AS a, countMergeIf(posts, theme = '')," +
-		" uniqUpToMergeIf(" + itoa(authorsUpTo) + ")(authors_k, theme = @theme) FROM " + q.db + ".q_driver_day WHERE " + w.sql() +
+		" uniqUpToMergeIf(" + itoa(authorsUpTo) + ")(authors_k, theme = @theme) FROM " + q.db + "." + table + " WHERE " + w.sql() +
 		" GROUP BY item HAVING a >= @min_count OR item = '#'"
 	all, err := q.scanDrivers(ctx, sql, append(w.args, clickhouse.Named("min_count", r.MinCount)), true)
 	if err != nil {

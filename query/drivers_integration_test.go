@@ -3,6 +3,8 @@
 package query_test
 
 import (
+	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -13,12 +15,13 @@ import (
 )
 
 // TestDriversTableNotBackfilled is a database that had posts before
-// migration 0012: q_driver_day misses them, so its group sizes do not match
-// and drivers must count from q_theme_posts instead (here with a sample
-// bound above the groups' sizes, so both ways are exact and must agree but
-// for the authors, which the daily table counts up to 16), as it does with
-// query.drivers: sample. Once the table is backfilled the answer comes from
-// it again.
+// migrations 0012 and 0013: q_driver_day and q_driver_dims miss them, so
+// their group sizes do not match and drivers, unfiltered and filtered, must
+// count from q_theme_posts instead (here with a sample bound above the
+// groups' sizes, so both ways are exact and must agree but for the
+// authors, which the daily tables count up to 16), as it does with
+// query.drivers: sample. Once the tables are backfilled the answers come
+// from them again.
 func TestDriversTableNotBackfilled(t *testing.T) {
 	ctx := t.Context()
 	conn, db := seededDB(t)
@@ -27,45 +30,38 @@ func TestDriversTableNotBackfilled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := query.ParseDrivers(vals("topic", querytest.Acme, "theme", "fears", "period", "60d", "min_count", "2", "limit", "1000"), querytest.Now, 1000)
+	// query.drivers: sample reads q_theme_posts even though the daily
+	// tables cover the period (compared with the posts' answer below).
+	sq, err := query.New(conn, query.Options{Database: db, MinAuthors: 1, Timeout: 20 * time.Second, DriversSample: 100_000, DriversSampled: true,
+		Now: func() time.Time { return querytest.Now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ask := func() query.DriversResult {
+	var reqs []query.DriversRequest
+	for _, filter := range []url.Values{{}, {"source": {"reddit,forum"}}, {"sentiment": {"negative"}}} {
+		v := vals("topic", querytest.Acme, "theme", "fears", "period", "60d", "min_count", "2", "limit", "1000")
+		for k, x := range filter {
+			v[k] = x
+		}
+		req, err := query.ParseDrivers(v, querytest.Now, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs = append(reqs, req)
+	}
+	ask := func(q *query.Querier, req query.DriversRequest, upTo int) query.DriversResult {
 		t.Helper()
 		res, err := q.Drivers(ctx, req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if res.Sampled || res.ThemeSample != res.ThemePosts || res.TopicSample != res.TopicPosts || len(res.Entities) == 0 || len(res.Terms) == 0 {
-			t.Fatalf("want every post of both groups and some drivers: %+v", res)
+			t.Fatalf("%v: want every post of both groups and some drivers: %+v", req.Filter, res)
+		}
+		if res.AuthorsUpTo != upTo {
+			t.Fatalf("%v: authors up to %d, want %d (16: read from the daily tables, 0: from q_theme_posts)", req.Filter, res.AuthorsUpTo, upTo)
 		}
 		return res
-	}
-	table := ask()
-	if table.AuthorsUpTo != 16 {
-		t.Fatalf("migrated before the posts came: authors up to %d, want 16 (read from q_driver_day)", table.AuthorsUpTo)
-	}
-	// query.drivers: sample reads q_theme_posts even though the daily
-	// table covers the period (compared with the posts' answer below).
-	sq, err := query.New(conn, query.Options{Database: db, MinAuthors: 1, Timeout: 20 * time.Second, DriversSample: 100_000, DriversSampled: true,
-		Now: func() time.Time { return querytest.Now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sampled, err := sq.Drivers(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sampled.AuthorsUpTo != 0 {
-		t.Fatalf("query.drivers sample: authors up to %d, want 0", sampled.AuthorsUpTo)
-	}
-	if err := conn.Exec(ctx, "TRUNCATE TABLE "+db+".q_driver_day"); err != nil {
-		t.Fatal(err)
-	}
-	posts := ask()
-	if posts.AuthorsUpTo != 0 {
-		t.Fatalf("empty daily table: authors up to %d, want 0 (counted from q_theme_posts)", posts.AuthorsUpTo)
 	}
 	same := func(what string, a, b []query.DriverRow, capped bool) {
 		t.Helper()
@@ -82,19 +78,31 @@ func TestDriversTableNotBackfilled(t *testing.T) {
 			}
 		}
 	}
-	same("entities", table.Entities, posts.Entities, true)
-	same("terms", table.Terms, posts.Terms, true)
-	same("sampled entities", sampled.Entities, posts.Entities, false)
-	same("sampled terms", sampled.Terms, posts.Terms, false)
+	var tables, sampled []query.DriversResult
+	for _, req := range reqs {
+		tables = append(tables, ask(q, req, 16))
+		sampled = append(sampled, ask(sq, req, 0))
+	}
+	for _, tbl := range []string{"q_driver_day", "q_driver_dims"} {
+		if err := conn.Exec(ctx, "TRUNCATE TABLE "+db+"."+tbl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, req := range reqs {
+		posts := ask(q, req, 0)
+		same("entities", tables[i].Entities, posts.Entities, true)
+		same("terms", tables[i].Terms, posts.Terms, true)
+		same("sampled entities", sampled[i].Entities, posts.Entities, false)
+		same("sampled terms", sampled[i].Terms, posts.Terms, false)
+	}
 
 	filled, err := querytest.Backfill(ctx, conn, db)
-	if err != nil || len(filled) != 1 || filled[0] != "q_driver_day" {
-		t.Fatalf("backfill filled %v (%v), want q_driver_day only", filled, err)
+	if err != nil || !slices.Equal(filled, []string{"q_driver_day", "q_driver_dims"}) {
+		t.Fatalf("backfill filled %v (%v), want q_driver_day and q_driver_dims only", filled, err)
 	}
-	again := ask()
-	if again.AuthorsUpTo != 16 {
-		t.Fatalf("backfilled: authors up to %d, want 16", again.AuthorsUpTo)
+	for i, req := range reqs {
+		again := ask(q, req, 16)
+		same("backfilled entities", again.Entities, tables[i].Entities, false)
+		same("backfilled terms", again.Terms, tables[i].Terms, false)
 	}
-	same("backfilled entities", again.Entities, table.Entities, false)
-	same("backfilled terms", again.Terms, table.Terms, false)
 }

@@ -66,6 +66,24 @@ func (f Filter) byPost() bool {
 	return len(f.Sources) > 0 || len(f.Langs) > 0 || f.Sentiment != ""
 }
 
+// dimension returns the one kind of post property f filters on as a
+// dimension of q_theme_dims and q_driver_dims (dimSource, dimLang,
+// dimSentiment) with its values. ok is false when f filters on none or on
+// more than one kind.
+func (f Filter) dimension() (dim int, values []string, ok bool) {
+	n := 0
+	if len(f.Sources) > 0 {
+		dim, values, n = dimSource, f.Sources, n+1
+	}
+	if len(f.Langs) > 0 {
+		dim, values, n = dimLang, f.Langs, n+1
+	}
+	if f.Sentiment != "" {
+		dim, values, n = dimSentiment, []string{f.Sentiment}, n+1
+	}
+	return dim, values, n == 1
+}
+
 // Days is the number of days the filter's period covers.
 func (f Filter) Days() int { return int(f.To.Sub(f.From).Hours() / 24) }
 

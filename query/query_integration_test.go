@@ -320,9 +320,10 @@ func TestMoversMatchPosts(t *testing.T) {
 
 // TestDriversMatchPosts checks drivers against SQL over posts, unfiltered
 // (exact counts over the whole period from q_driver_day, authors exact up
-// to 16, 17: more) and with each kind of filter (counted from
-// q_theme_posts, whose 5,000-post samples hold every post of the fixture's
-// groups).
+// to 16, 17: more), with each kind of filter (from q_driver_dims, the same
+// per source, lang and sentiment label) and with a mix of them (counted
+// from q_theme_posts, whose 5,000-post samples hold every post of the
+// fixture's groups; authors exact).
 func TestDriversMatchPosts(t *testing.T) {
 	f := loadFixture(t)
 	for _, tc := range []struct {
@@ -334,6 +335,7 @@ func TestDriversMatchPosts(t *testing.T) {
 		{"sources", vals("source", "reddit,forum"), "source IN ('reddit','forum')"},
 		{"lang", vals("lang", "de"), "lang = 'de'"},
 		{"negative", vals("sentiment", "negative"), "ts < -0.2"},
+		{"mixed", url.Values{"source": {"reddit,forum,twitter"}, "lang": {"en"}, "sentiment": {"positive"}}, "source IN ('reddit','forum','twitter') AND lang = 'en' AND ts > 0.2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := vals("topic", querytest.Acme, "theme", "fears", "period", "60d", "min_count", "3")
@@ -357,9 +359,9 @@ func TestDriversMatchPosts(t *testing.T) {
 			if res.ThemePosts != th.posts || res.TopicPosts != vol.posts {
 				t.Fatalf("theme/topic posts %d/%d, want %d/%d", res.ThemePosts, res.TopicPosts, th.posts, vol.posts)
 			}
-			upTo := 0
-			if tc.v == nil {
-				upTo = 16 // from the daily table
+			upTo := 16 // from the daily tables
+			if tc.name == "mixed" {
+				upTo = 0 // sampled
 			}
 			if res.Sampled || res.AuthorsUpTo != upTo || res.ThemeSample != th.posts || res.TopicSample != vol.posts {
 				t.Fatalf("sampled %v, authors up to %d, samples %d/%d: want the whole groups, authors up to %d", res.Sampled, res.AuthorsUpTo, res.ThemeSample, res.TopicSample, upTo)
@@ -403,18 +405,17 @@ func TestDriversMatchPosts(t *testing.T) {
 	}
 }
 
-// TestDriversSampled checks the sampled drivers analysis of filtered
-// requests (here lang and source; the daily table is unfiltered): each
-// side is
-// exactly the most recent min(posts, sample) posts (ties broken by
-// post_id), whether the first, narrowed read was enough or the whole
-// period was read again, and the counts are those of that sample.
+// TestDriversSampled checks the sampled drivers analysis (query.drivers:
+// sample; here with lang and source filters): each side is exactly the
+// most recent min(posts, sample) posts (ties broken by post_id), whether
+// the first, narrowed read was enough or the whole period was read again,
+// and the counts are those of that sample.
 func TestDriversSampled(t *testing.T) {
 	f := loadFixture(t)
 	for _, sample := range []int{7, 40, 150} {
 		t.Run(strconv.Itoa(sample), func(t *testing.T) {
 			q, err := query.New(f.conn, query.Options{Database: f.db, MinAuthors: 1, Timeout: 20 * time.Second, DriversSample: sample,
-				Now: func() time.Time { return querytest.Now }})
+				DriversSampled: true, Now: func() time.Time { return querytest.Now }})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -59,12 +59,15 @@ func TestRetention(t *testing.T) {
 	if n := count(t, conn, "SELECT count() FROM "+db+".q_theme_posts WHERE created_at < toDateTime('2026-05-01 00:00:00', 'UTC')"); n != 0 {
 		t.Errorf("%d q_theme_posts rows older than May left", n)
 	}
-	// So do the daily counts of the posts' words (0012), and only those months.
-	if n := count(t, conn, "SELECT count() FROM "+db+".q_driver_day WHERE day < toDate('2026-05-01')"); n != 0 {
-		t.Errorf("%d q_driver_day rows older than May left", n)
-	}
-	if n := count(t, conn, "SELECT count() FROM "+db+".q_driver_day WHERE day >= toDate('2026-05-01')"); n == 0 {
-		t.Error("no q_driver_day rows from May on left")
+	// So do the daily counts of the posts' words (0012, 0013), and only
+	// those months.
+	for _, tbl := range []string{"q_driver_day", "q_driver_dims"} {
+		if n := count(t, conn, "SELECT count() FROM "+db+"."+tbl+" WHERE day < toDate('2026-05-01')"); n != 0 {
+			t.Errorf("%d %s rows older than May left", n, tbl)
+		}
+		if n := count(t, conn, "SELECT count() FROM "+db+"."+tbl+" WHERE day >= toDate('2026-05-01')"); n == 0 {
+			t.Errorf("no %s rows from May on left", tbl)
+		}
 	}
 	if after := count(t, conn, "SELECT countMerge(post_count) FROM "+db+".topic_daily"); after != before {
 		t.Errorf("aggregates changed by retention: %d -> %d", before, after)
