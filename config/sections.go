@@ -152,9 +152,10 @@ type Query struct {
 	// the server's default, one per core).
 	MaxThreads int `mapstructure:"max_threads"`
 	// Drivers is where the drivers analysis counts: aggregate (exact, from
-	// the daily q_driver_day table; cost grows with the vocabulary) or
-	// sample (the 5,000 most recent posts per side of q_theme_posts; cost
-	// bounded whatever the vocabulary).
+	// the daily q_driver_day table, or q_driver_dims with one kind of
+	// filter; cost grows with the vocabulary) or sample (the 5,000 most
+	// recent posts per side of q_theme_posts; cost bounded whatever the
+	// vocabulary). Requests that combine two kinds of filters always sample.
 	Drivers string `mapstructure:"drivers"`
 }
 
