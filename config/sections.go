@@ -118,6 +118,11 @@ type Store struct {
 	// ReplicatedMergeTree + ON CLUSTER DDL (true) or plain MergeTree shards
 	// migrated host by host (false).
 	ClusterReplicated bool `mapstructure:"cluster_replicated"`
+	// DriversByDimension keeps the q_driver_dims_mv view (migration 0013):
+	// drivers with one kind of filter (source, lang or sentiment) exact and
+	// fast, at the largest insert cost of any view. false: migrate drops
+	// it and those requests sample q_theme_posts.
+	DriversByDimension bool `mapstructure:"drivers_by_dimension"`
 }
 
 // Serve configures the HTTP server (API, dashboards, collector).

@@ -78,10 +78,23 @@ func TestDriversTableNotBackfilled(t *testing.T) {
 			}
 		}
 	}
+	// store.drivers_by_dimension false: filtered requests sample without
+	// trying q_driver_dims; unfiltered ones still read q_driver_day.
+	nq, err := query.New(conn, query.Options{Database: db, MinAuthors: 1, Timeout: 20 * time.Second, DriversSample: 100_000, NoDriverDims: true,
+		Now: func() time.Time { return querytest.Now }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var tables, sampled []query.DriversResult
-	for _, req := range reqs {
+	for i, req := range reqs {
 		tables = append(tables, ask(q, req, 16))
 		sampled = append(sampled, ask(sq, req, 0))
+		upTo := 0
+		if i == 0 {
+			upTo = 16
+		}
+		nd := ask(nq, req, upTo)
+		same("no q_driver_dims: entities", tables[i].Entities, nd.Entities, true)
 	}
 	for _, tbl := range []string{"q_driver_day", "q_driver_dims"} {
 		if err := conn.Exec(ctx, "TRUNCATE TABLE "+db+"."+tbl); err != nil {

@@ -46,6 +46,10 @@ type Options struct {
 	// DriversSampled makes drivers always sample q_theme_posts instead of
 	// counting from q_driver_day (query.drivers: sample).
 	DriversSampled bool
+	// NoDriverDims makes drivers with a source, lang or sentiment filter
+	// sample without trying q_driver_dims (store.drivers_by_dimension
+	// false: its view is dropped, so the table misses recent posts).
+	NoDriverDims bool
 	// MaxThreads is ClickHouse's max_threads for every query
 	// (query.max_threads; 0: the server's default).
 	MaxThreads int

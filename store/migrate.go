@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -33,6 +34,29 @@ type Migrator struct {
 	conn   driver.Conn
 	schema Schema
 	log    *slog.Logger
+	off    map[string]bool // optional views to drop (WithViewsOff)
+}
+
+// OptionalViews are the materialized views a deployment may turn off to
+// save insert CPU, with what each costs and feeds:
+//   - q_driver_dims_mv (migration 0013; store.drivers_by_dimension): the
+//     drivers' items per source, lang and sentiment label, so that drivers
+//     with one kind of filter are exact and fast. It is the most expensive
+//     view (docs/storage.md); without it those requests sample
+//     q_theme_posts for periods the table does not cover.
+var OptionalViews = []string{"q_driver_dims_mv"}
+
+// WithViewsOff makes Up drop the named optional views (OptionalViews)
+// after the migrations, and create the others again if an earlier run
+// dropped them. A view created again misses the posts written while it was
+// off: the queries that read its table notice and fall back (see
+// docs/api.md). It returns m.
+func (m *Migrator) WithViewsOff(names ...string) *Migrator {
+	m.off = map[string]bool{}
+	for _, n := range names {
+		m.off[n] = true
+	}
+	return m
 }
 
 // NewMigrator returns a Migrator that runs statements on conn. It does no
@@ -107,7 +131,45 @@ func (m *Migrator) Up(ctx context.Context) ([]int, error) {
 			"statements", len(mig.Statements), "duration", time.Since(start))
 		out = append(out, mig.Version)
 	}
-	return out, nil
+	return out, m.optionalViews(ctx, migs)
+}
+
+// optionalViews drops the optional views that are off and creates the
+// others that are missing, with their statements from migs.
+func (m *Migrator) optionalViews(ctx context.Context, migs []Migration) error {
+	for _, name := range OptionalViews {
+		table := m.schema.LocalTable(name)
+		var n uint64
+		if err := m.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name = @name",
+			clickhouse.Named("db", m.schema.Database), clickhouse.Named("name", strings.TrimPrefix(table, m.schema.Database+"."))).Scan(&n); err != nil {
+			return fmt.Errorf("store: optional view %s: %w", name, err)
+		}
+		switch {
+		case m.off[name] && n > 0:
+			if err := m.exec(ctx, "DROP TABLE IF EXISTS "+table+m.schema.OnCluster()); err != nil {
+				return fmt.Errorf("store: drop optional view %s: %w", name, err)
+			}
+			m.log.Info("optional view dropped", "view", name)
+		case !m.off[name] && n == 0:
+			create := "CREATE MATERIALIZED VIEW IF NOT EXISTS " + table + m.schema.OnCluster() + " "
+			var st string
+			for _, mig := range migs {
+				for _, s := range mig.Statements {
+					if strings.HasPrefix(s, create) {
+						st = s
+					}
+				}
+			}
+			if st == "" {
+				return fmt.Errorf("store: optional view %s: no migration creates it", name)
+			}
+			if err := m.exec(ctx, st); err != nil {
+				return fmt.Errorf("store: create optional view %s: %w", name, err)
+			}
+			m.log.Info("optional view created; its table misses the posts written while it was off", "view", name)
+		}
+	}
+	return nil
 }
 
 // record inserts mig into schema_migrations. It uses a native batch:
@@ -226,7 +288,7 @@ func MigrateHosts(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		_, err = NewMigrator(conn, cfg.Schema(), logger).Up(ctx)
+		_, err = NewMigrator(conn, cfg.Schema(), logger).WithViewsOff(cfg.ViewsOff...).Up(ctx)
 		_ = conn.Close()
 		if err != nil {
 			return err

@@ -37,6 +37,9 @@ type Config struct {
 	// against every host (see MigrateHosts).
 	Replicated  bool
 	DialTimeout time.Duration
+	// ViewsOff names optional views (OptionalViews) MigrateHosts drops
+	// after migrating; the others it creates again if they were dropped.
+	ViewsOff []string
 }
 
 // Schema returns the template parameters for this configuration.

@@ -79,3 +79,29 @@ func TestInsertQueryNamesEveryColumn(t *testing.T) {
 		}
 	}
 }
+
+// TestOptionalViewsCreatedByMigrations: each optional view has the CREATE
+// statement Migrator.Up runs to create it again when it is turned back on,
+// in every schema mode.
+func TestOptionalViewsCreatedByMigrations(t *testing.T) {
+	for _, s := range []store.Schema{{Database: "u"}, {Database: "u", Cluster: "c"}, {Database: "u", Cluster: "c", Replicated: true}} {
+		migs, err := store.Migrations(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range store.OptionalViews {
+			prefix := "CREATE MATERIALIZED VIEW IF NOT EXISTS " + s.LocalTable(v) + s.OnCluster() + " "
+			n := 0
+			for _, m := range migs {
+				for _, st := range m.Statements {
+					if strings.HasPrefix(st, prefix) {
+						n++
+					}
+				}
+			}
+			if n != 1 {
+				t.Errorf("%+v: %d statements start with %q, want 1", s, n, prefix)
+			}
+		}
+	}
+}

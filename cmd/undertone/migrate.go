@@ -25,7 +25,16 @@ func storeConfig(cfg config.Config) store.Config {
 		Cluster:     ch.Cluster,
 		Replicated:  cfg.Store.ClusterReplicated,
 		DialTimeout: ch.DialTimeout,
+		ViewsOff:    viewsOff(cfg),
 	}
+}
+
+// viewsOff lists the optional views the configuration turns off.
+func viewsOff(cfg config.Config) []string {
+	if cfg.Store.DriversByDimension {
+		return nil
+	}
+	return []string{"q_driver_dims_mv"}
 }
 
 // migrateOnStart applies pending migrations when store.migrate_on_start is

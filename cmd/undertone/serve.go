@@ -41,6 +41,7 @@ func openQuerier(cfg config.Config, log *slog.Logger) (*query.Querier, driver.Co
 		Timeout:         cfg.Query.Timeout,
 		MaxThreads:      cfg.Query.MaxThreads,
 		DriversSampled:  cfg.Query.Drivers == "sample",
+		NoDriverDims:    !cfg.Store.DriversByDimension,
 		ReadOnlySetting: roSetting,
 	})
 	if err != nil {
