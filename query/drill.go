@@ -255,7 +255,9 @@ func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, slack 
 // sizes n1 (side 1) and n (side 0).
 func (q *Querier) driverCounts(ctx context.Context, r DriversRequest, res *DriversResult) ([]driverCount, int, int, error) {
 	f := r.Filter
-	if _, _, one := f.dimension(); !q.opts.DriversSampled && (!f.byPost() || one && !q.opts.NoDriverDims) {
+	_, _, one := f.dimension()
+	aggregated := !f.byPost() || (one && !q.opts.NoDriverDims)
+	if aggregated && !q.opts.DriversSampled {
 		out, n1, n, err := q.driverDays(ctx, r)
 		if err != nil {
 			return nil, 0, 0, err
