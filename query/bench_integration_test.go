@@ -102,12 +102,19 @@ func TestBenchAPI(t *testing.T) {
 				[]string{"&source=reddit,forum", "&lang=en"}[rng.IntN(2)]
 		}},
 		// Two kinds of filters at once (the filter bar allows it): drivers
-		// then sample q_theme_posts, themes read mentions.
+		// then sample q_theme_posts, the groups read mentions.
 		{"drivers+2filters", func() string {
 			return "/api/v1/drivers?topic=" + topic() + "&theme=" + theme() + "&period=" + []string{"7d", "30d"}[rng.IntN(2)] + "&source=reddit,forum&lang=en"
 		}},
 		{"themes+2filters", func() string {
 			return "/api/v1/themes?topic=" + topic() + "&period=" + period() + "&source=reddit,forum&lang=en"
+		}},
+		{"trend+2filters", func() string {
+			return "/api/v1/trend?topic=" + topic() + "&period=" + period() + "&source=reddit,forum&lang=en"
+		}},
+		{"sov+2filters", func() string { return "/api/v1/sov?period=" + period() + "&source=reddit,forum&lang=en" }},
+		{"movers+2filters", func() string {
+			return "/api/v1/movers?period=" + []string{"7d", "30d"}[rng.IntN(2)] + "&source=reddit,forum&lang=en"
 		}},
 		{"quotes", func() string {
 			return "/api/v1/quotes?topic=" + topic() + "&theme=" + theme() + "&period=" + []string{"7d", "30d"}[rng.IntN(2)] + "&order=" + []string{"recent", "typical"}[rng.IntN(2)]
