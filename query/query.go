@@ -62,10 +62,11 @@ type Options struct {
 
 // Querier runs the analyst queries. It is safe for concurrent use.
 type Querier struct {
-	conn  driver.Conn
-	opts  Options
-	db    string
-	weeks *weekCheck
+	conn   driver.Conn
+	opts   Options
+	db     string
+	weeks  *coverage // q_theme_week's complete weeks
+	combos *coverage // q_theme_combo's complete days
 }
 
 var identRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`)
@@ -97,7 +98,7 @@ func New(conn driver.Conn, opts Options) (*Querier, error) {
 	if opts.DriversSample <= 0 {
 		opts.DriversSample = TermsSample
 	}
-	return &Querier{conn: conn, opts: opts, db: "`" + opts.Database + "`", weeks: &weekCheck{}}, nil
+	return &Querier{conn: conn, opts: opts, db: "`" + opts.Database + "`", weeks: &coverage{}, combos: &coverage{}}, nil
 }
 
 // MaxRows is the result cap in force (query.max_rows).
@@ -111,11 +112,11 @@ func (q *Querier) Ping(ctx context.Context) error {
 	ctx, cancel := q.ctx(ctx)
 	defer cancel()
 	var n uint64
-	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name IN ('q_theme_dims', 'q_theme_week', 'q_entity_day', 'q_theme_posts', 'q_driver_day', 'q_driver_dims', 'mentions', 'posts')",
+	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name IN ('q_theme_dims', 'q_theme_week', 'q_entity_day', 'q_theme_posts', 'q_driver_day', 'q_driver_dims', 'q_theme_combo', 'mentions', 'posts')",
 		clickhouse.Named("db", q.opts.Database)).Scan(&n); err != nil {
 		return q.classify(ctx, err)
 	}
-	if n < 8 { // every table the queries read
+	if n < 9 { // every table the queries read
 		return fmt.Errorf("%w: tables of %s missing (run undertone migrate up)", ErrUnavailable, q.opts.Database)
 	}
 	return nil
@@ -260,8 +261,10 @@ const (
 // ISO weeks from q_theme_week (same dimensions, one row per week) when no
 // key needs single days and the weekly table holds those weeks completely
 // (weeksComplete), so a 90-day answer merges 18 states per group instead
-// of 90. A filter that combines two dimensions (say source and
-// lang) reads the mentions fact table instead. themes restricts theme
+// of 90. A filter that combines two dimensions (say source and lang)
+// reads q_theme_combo (migration 0014: a row per combination of source,
+// lang and sentiment label) when it holds the period (combosComplete),
+// else the mentions fact table. themes restricts theme
 // values ("" is the topic's whole volume); no topics means every topic
 // except "" (all posts).
 func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter, from, to time.Time, themes []string, extra ...any) ([]group, error) {
@@ -305,7 +308,11 @@ func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter,
 			dim = d
 		}
 	default:
-		return q.mentionGroups(ctx, m, keys, f, from, to, w, extra)
+		combos, err := q.combosComplete(ctx, from, to)
+		if err != nil {
+			return nil, err
+		}
+		return q.factGroups(ctx, m, keys, f, from, to, w, extra, combos)
 	}
 	w.add("dim = " + itoa(dim))
 	if vals := dims[dim]; vals != nil {
@@ -361,10 +368,11 @@ func weekStart(t time.Time) time.Time {
 	return d.AddDate(0, 0, off)
 }
 
-// mentionGroups is groups over the mentions fact table, for filters that
-// combine dimensions the aggregates keep apart (exact, and slower: it
-// reads one row per post x topic x theme).
-func (q *Querier) mentionGroups(ctx context.Context, m metric, keys []string, f Filter, from, to time.Time, w *where, extra []any) ([]group, error) {
+// factGroups is groups over q_theme_combo (combos) or the mentions fact
+// table, for filters that combine dimensions the other aggregates keep
+// apart. Both are exact; mentions is slower (it reads one row per post x
+// topic x theme).
+func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Filter, from, to time.Time, w *where, extra []any, combos bool) ([]group, error) {
 	w.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
 	if len(f.Sources) > 0 {
 		w.add("source IN @sources", clickhouse.Named("sources", set(f.Sources)))
@@ -372,7 +380,11 @@ func (q *Querier) mentionGroups(ctx context.Context, m metric, keys []string, f 
 	if len(f.Langs) > 0 {
 		w.add("lang IN @langs", clickhouse.Named("langs", set(f.Langs)))
 	}
-	if f.Sentiment != "" {
+	switch {
+	case f.Sentiment == "":
+	case combos:
+		w.add("slabel = @slabel", clickhouse.Named("slabel", f.Sentiment))
+	default:
 		w.add(sentimentCond("sentiment", f.Sentiment))
 	}
 	sel := make([]string, len(keys))
@@ -381,12 +393,18 @@ func (q *Querier) mentionGroups(ctx context.Context, m metric, keys []string, f 
 		sel[i] = "toString(" + k + ") AS k" + strconv.Itoa(i)
 		grp[i] = "k" + strconv.Itoa(i)
 	}
-	auth := "uniqHLL12(author_pseudonym)"
+	table, aggs := "mentions", "count(), uniqHLL12(author_pseudonym), sum(toFloat64(sentiment))"
 	if m == kOnly {
-		auth = "uniqUpTo(" + itoa(authorsUpTo) + ")(author_pseudonym)"
+		aggs = "count(), uniqUpTo(" + itoa(authorsUpTo) + ")(author_pseudonym), sum(toFloat64(sentiment))"
 	}
-	sql := "SELECT " + strings.Join(sel, ", ") + ", count(), " + auth + ", sum(toFloat64(sentiment))" +
-		" FROM " + q.db + ".mentions WHERE " + w.sql() + " GROUP BY " + strings.Join(grp, ", ")
+	if combos {
+		table, aggs = "q_theme_combo", "countMerge(post_count), uniqHLL12Merge(authors), sumMerge(sentiment_sum)"
+		if m == kOnly {
+			aggs = "countMerge(post_count), uniqUpToMerge(" + itoa(authorsUpTo) + ")(authors_k), sumMerge(sentiment_sum)"
+		}
+	}
+	sql := "SELECT " + strings.Join(sel, ", ") + ", " + aggs +
+		" FROM " + q.db + "." + table + " WHERE " + w.sql() + " GROUP BY " + strings.Join(grp, ", ")
 	return q.scanGroups(ctx, len(keys), sql, append(w.args, extra...)...)
 }
 

@@ -6,64 +6,95 @@ import (
 	"time"
 )
 
-// weekCheckEvery is how long a weekCheck answer is reused.
-const weekCheckEvery = time.Minute
+// coverageEvery is how long a coverage answer is reused.
+const coverageEvery = time.Minute
 
-// weekCheck remembers which ISO weeks q_theme_week holds completely: those
-// whose whole-volume post count equals the daily table's. A week the
-// weekly table misses or miscounts (a database that had posts before
-// migration 0011 and was not backfilled, or a backfill that raced an
-// insert) is read from the daily table instead, so answers stay exact and
+// coverage remembers which periods (ISO weeks, days) a query-side table
+// holds completely: those whose whole-volume post count equals the daily
+// table's. A period the table misses or miscounts (a database that had
+// posts before the table's migration and was not backfilled, or a backfill
+// that raced an insert) is read from elsewhere, so answers stay exact and
 // are only slower.
-type weekCheck struct {
+type coverage struct {
 	mu   sync.Mutex
 	at   time.Time
-	good map[string]bool // Monday (YYYY-MM-DD) -> the two tables agree
+	good map[string]bool // period start (YYYY-MM-DD) -> the two tables agree
 }
 
-// weeksComplete reports whether every ISO week starting in [ws, we) is
-// complete in q_theme_week. It refreshes its view at most every
-// weekCheckEvery; weeks with no posts in either table count as complete.
-func (q *Querier) weeksComplete(ctx context.Context, ws, we time.Time) (bool, error) {
-	c := q.weeks
+// complete reports whether every period starting in [from, to), stepping
+// by step, is complete in c, reloading c with load at most every
+// coverageEvery; periods with no posts in either table count as complete,
+// and so do periods starting on or after skip (still being written: a
+// check racing an insert would see them differ).
+func (q *Querier) complete(ctx context.Context, c *coverage, load func(context.Context) (map[string]bool, error), from, to, skip time.Time, step int) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if now := q.opts.Now(); c.good == nil || now.Sub(c.at) > weekCheckEvery || now.Before(c.at) {
-		good, err := q.loadWeeks(ctx)
+	if now := q.opts.Now(); c.good == nil || now.Sub(c.at) > coverageEvery || now.Before(c.at) {
+		good, err := load(ctx)
 		if err != nil {
 			return false, err
 		}
 		c.good, c.at = good, now
 	}
-	for w := ws; w.Before(we); w = w.AddDate(0, 0, 7) {
-		if ok, seen := c.good[day(w)]; seen && !ok {
+	for p := from; p.Before(to) && p.Before(skip); p = p.AddDate(0, 0, step) {
+		if ok, seen := c.good[day(p)]; seen && !ok {
 			return false, nil
 		}
 	}
 	return true, nil
 }
 
+// weeksComplete reports whether every ISO week starting in [ws, we) is
+// complete in q_theme_week (migration 0011).
+func (q *Querier) weeksComplete(ctx context.Context, ws, we time.Time) (bool, error) {
+	return q.complete(ctx, q.weeks, q.loadWeeks, ws, we, we, 7)
+}
+
+// combosComplete reports whether every day in [from, to) before today is
+// complete in q_theme_combo (migration 0014). Today is not checked: the
+// views of one INSERT are not applied at once, and a table created today
+// and not backfilled fails the check on the days before.
+func (q *Querier) combosComplete(ctx context.Context, from, to time.Time) (bool, error) {
+	now := q.opts.Now().UTC()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	return q.complete(ctx, q.combos, q.loadCombos, from, to, today, 1)
+}
+
 // loadWeeks compares the two tables' whole-volume post counts (dim 0,
 // theme "": one row per topic and day or week) per week.
 func (q *Querier) loadWeeks(ctx context.Context) (map[string]bool, error) {
-	ctx, cancel := q.ctx(ctx)
-	defer cancel()
-	rows, err := q.conn.Query(ctx, "SELECT toString(w), sumIf(c, src = 1) = sumIf(c, src = 0) FROM ("+
+	return q.loadCoverage(ctx, "SELECT toString(w), sumIf(c, src = 1) = sumIf(c, src = 0) FROM ("+
 		"SELECT week AS w, 1 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_week WHERE dim = 0 AND theme = '' GROUP BY w"+
 		" UNION ALL SELECT toMonday(day) AS w, 0 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_dims WHERE dim = 0 AND theme = '' GROUP BY w"+
 		") GROUP BY w")
+}
+
+// loadCombos compares q_theme_combo's whole-volume post counts (theme "",
+// every combination) with q_theme_dims' (dim 0) per day.
+func (q *Querier) loadCombos(ctx context.Context) (map[string]bool, error) {
+	return q.loadCoverage(ctx, "SELECT toString(d), sumIf(c, src = 1) = sumIf(c, src = 0) FROM ("+
+		"SELECT day AS d, 1 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_combo WHERE theme = '' GROUP BY d"+
+		" UNION ALL SELECT day AS d, 0 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_dims WHERE dim = 0 AND theme = '' GROUP BY d"+
+		") GROUP BY d")
+}
+
+// loadCoverage runs a coverage statement: period start, whether complete.
+func (q *Querier) loadCoverage(ctx context.Context, sql string) (map[string]bool, error) {
+	ctx, cancel := q.ctx(ctx)
+	defer cancel()
+	rows, err := q.conn.Query(ctx, sql)
 	if err != nil {
 		return nil, q.classify(ctx, err)
 	}
 	defer rows.Close()
 	good := map[string]bool{}
 	for rows.Next() {
-		var w string
+		var p string
 		var ok uint8
-		if err := rows.Scan(&w, &ok); err != nil {
+		if err := rows.Scan(&p, &ok); err != nil {
 			return nil, q.classify(ctx, err)
 		}
-		good[w] = ok == 1
+		good[p] = ok == 1
 	}
 	return good, q.classify(ctx, rows.Err())
 }

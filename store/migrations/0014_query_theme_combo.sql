@@ -1,0 +1,53 @@
+-- 0014 (query API; owned by query/): groups for filters of two kinds.
+--
+-- q_theme_dims keeps one dimension value per row (source, lang or
+-- sentiment label), so a request that combines two kinds of filters (say
+-- source=reddit,forum and lang=en, which the dashboards' filter bar
+-- allows) read the mentions fact table: at 10 million posts p95 1.2-1.5 s
+-- for themes and trend and 13-16 s for share of voice and movers (every
+-- topic) under 8 concurrent clients.
+--
+-- q_theme_combo holds the groups per (day, topic, theme) and combination
+-- of source, lang and sentiment label of the grain (negative < -0.2 <=
+-- neutral <= 0.2 < positive, as q_theme_dims): one row per grain on
+-- insert, like topic_theme_daily, with the query API's author states. The
+-- combination comes before the theme and the day in the sorting key, so a
+-- request reads only its combinations' rows. Requests with at most one
+-- kind of filter keep reading q_theme_dims and q_theme_week.
+--
+-- Not backfilled, like 0010-0013: the query API compares its daily totals
+-- with q_theme_dims' and reads mentions for periods it does not cover
+-- (query/querytest.Backfill fills it from posts while nothing writes).
+CREATE TABLE IF NOT EXISTS {{table "q_theme_combo"}}{{onCluster}} (
+    day              Date,
+    topic            String,
+    theme            String,
+    source           String,
+    lang             String,
+    slabel           String,
+    post_count       AggregateFunction(count),
+    sentiment_sum    AggregateFunction(sum, Float64),
+    authors          AggregateFunction(uniqHLL12, String),
+    authors_k        AggregateFunction(uniqUpTo(16), String)
+) ENGINE = {{engine "AggregatingMergeTree" "q_theme_combo"}}
+PARTITION BY toYYYYMM(day)
+ORDER BY (topic, source, lang, slabel, theme, day)
+SETTINGS index_granularity = 32;
+
+{{distributed "q_theme_combo" ""}}
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{table "q_theme_combo_mv"}}{{onCluster}} TO {{table "q_theme_combo"}} AS
+SELECT
+    toDate(created_at) AS day,
+    mt AS topic,
+    mh AS theme,
+    source,
+    lang,
+    multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral') AS slabel,
+    countState() AS post_count,
+    sumState(toFloat64(ms)) AS sentiment_sum,
+    uniqHLL12State(author_pseudonym) AS authors,
+    uniqUpToState(16)(author_pseudonym) AS authors_k
+FROM {{table "posts"}}
+ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms
+GROUP BY day, topic, theme, source, lang, slabel;
