@@ -66,12 +66,18 @@ func TestCombinedFiltersTable(t *testing.T) {
 	if err != nil || !slices.Equal(filled, []string{"q_theme_combo"}) {
 		t.Fatalf("backfill filled %v (%v), want q_theme_combo", filled, err)
 	}
-	// The marker: a theme no post has, which only the table can answer.
-	day := querytest.Now.AddDate(0, 0, -3).Format(time.DateOnly)
-	if err := conn.Exec(ctx, "INSERT INTO "+db+".q_theme_combo SELECT toDate('"+day+"'), '"+querytest.Acme+"', 'confusion', 'reddit', 'en', 'negative',"+
-		" countState(), sumState(toFloat64(-0.5)), uniqHLL12State(a), uniqUpToState(16)(a) FROM (SELECT concat('marker-', toString(number)) AS a FROM numbers(1000))"); err != nil {
-		t.Fatal(err)
+	// The marker: 1,000 more posts of one theme that only the tables
+	// have, on the last day of the period (read from the daily table) and
+	// in a full week inside it (from the weekly one).
+	marker := func(table, day string) {
+		t.Helper()
+		if err := conn.Exec(ctx, "INSERT INTO "+db+"."+table+" SELECT toDate('"+day+"'), '"+querytest.Acme+"', 'confusion', 'reddit', 'en', 'negative',"+
+			" countState(), sumState(toFloat64(-0.5)), uniqHLL12State(a), uniqUpToState(16)(a) FROM (SELECT concat('marker-', toString(number)) AS a FROM numbers(500))"); err != nil {
+			t.Fatalf("%s: %v", table, err)
+		}
 	}
+	marker("q_theme_combo", querytest.Now.AddDate(0, 0, -1).Format(time.DateOnly))
+	marker("q_theme_combo_week", "2026-03-02")
 	again := ask()
 	var confusion uint64
 	for _, r := range again.Themes {
@@ -86,6 +92,7 @@ func TestCombinedFiltersTable(t *testing.T) {
 		}
 	}
 	if confusion != before+1000 {
+		// 500 from each table.
 		t.Fatalf("confusion %d posts after the marker, want %d + 1000: not read from q_theme_combo", confusion, before)
 	}
 }

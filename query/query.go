@@ -62,11 +62,12 @@ type Options struct {
 
 // Querier runs the analyst queries. It is safe for concurrent use.
 type Querier struct {
-	conn   driver.Conn
-	opts   Options
-	db     string
-	weeks  *coverage // q_theme_week's complete weeks
-	combos *coverage // q_theme_combo's complete days
+	conn       driver.Conn
+	opts       Options
+	db         string
+	weeks      *coverage // q_theme_week's complete weeks
+	combos     *coverage // q_theme_combo's complete days
+	comboWeeks *coverage // q_theme_combo_week's complete weeks
 }
 
 var identRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`)
@@ -98,7 +99,7 @@ func New(conn driver.Conn, opts Options) (*Querier, error) {
 	if opts.DriversSample <= 0 {
 		opts.DriversSample = TermsSample
 	}
-	return &Querier{conn: conn, opts: opts, db: "`" + opts.Database + "`", weeks: &coverage{}, combos: &coverage{}}, nil
+	return &Querier{conn: conn, opts: opts, db: "`" + opts.Database + "`", weeks: &coverage{}, combos: &coverage{}, comboWeeks: &coverage{}}, nil
 }
 
 // MaxRows is the result cap in force (query.max_rows).
@@ -112,11 +113,11 @@ func (q *Querier) Ping(ctx context.Context) error {
 	ctx, cancel := q.ctx(ctx)
 	defer cancel()
 	var n uint64
-	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name IN ('q_theme_dims', 'q_theme_week', 'q_entity_day', 'q_theme_posts', 'q_driver_day', 'q_driver_dims', 'q_theme_combo', 'mentions', 'posts')",
+	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name IN ('q_theme_dims', 'q_theme_week', 'q_entity_day', 'q_theme_posts', 'q_driver_day', 'q_driver_dims', 'q_theme_combo', 'q_theme_combo_week', 'mentions', 'posts')",
 		clickhouse.Named("db", q.opts.Database)).Scan(&n); err != nil {
 		return q.classify(ctx, err)
 	}
-	if n < 9 { // every table the queries read
+	if n < 10 { // every table the queries read
 		return fmt.Errorf("%w: tables of %s missing (run undertone migrate up)", ErrUnavailable, q.opts.Database)
 	}
 	return nil
@@ -263,8 +264,8 @@ const (
 // (weeksComplete), so a 90-day answer merges 18 states per group instead
 // of 90. A filter that combines two dimensions (say source and lang)
 // reads q_theme_combo (migration 0014: a row per combination of source,
-// lang and sentiment label) when it holds the period (combosComplete),
-// else the mentions fact table. themes restricts theme
+// lang and sentiment label; full weeks from q_theme_combo_week as above)
+// when it holds the period (combosComplete), else the mentions fact table. themes restricts theme
 // values ("" is the topic's whole volume); no topics means every topic
 // except "" (all posts).
 func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter, from, to time.Time, themes []string, extra ...any) ([]group, error) {
@@ -308,11 +309,7 @@ func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter,
 			dim = d
 		}
 	default:
-		combos, err := q.combosComplete(ctx, from, to)
-		if err != nil {
-			return nil, err
-		}
-		return q.factGroups(ctx, m, keys, f, from, to, w, extra, combos)
+		return q.factGroups(ctx, m, keys, f, from, to, daily, w, extra)
 	}
 	w.add("dim = " + itoa(dim))
 	if vals := dims[dim]; vals != nil {
@@ -368,12 +365,16 @@ func weekStart(t time.Time) time.Time {
 	return d.AddDate(0, 0, off)
 }
 
-// factGroups is groups over q_theme_combo (combos) or the mentions fact
-// table, for filters that combine dimensions the other aggregates keep
-// apart. Both are exact; mentions is slower (it reads one row per post x
-// topic x theme).
-func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Filter, from, to time.Time, w *where, extra []any, combos bool) ([]group, error) {
-	w.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
+// factGroups is groups for filters that combine dimensions the other
+// aggregates keep apart: over q_theme_combo (full ISO weeks from
+// q_theme_combo_week unless daily) when it holds the period, else over the
+// mentions fact table. Both are exact; mentions is slower (it reads one row
+// per post x topic x theme).
+func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Filter, from, to time.Time, daily bool, w *where, extra []any) ([]group, error) {
+	combos, err := q.combosComplete(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
 	if len(f.Sources) > 0 {
 		w.add("source IN @sources", clickhouse.Named("sources", set(f.Sources)))
 	}
@@ -393,19 +394,39 @@ func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Fil
 		sel[i] = "toString(" + k + ") AS k" + strconv.Itoa(i)
 		grp[i] = "k" + strconv.Itoa(i)
 	}
-	table, aggs := "mentions", "count(), uniqHLL12(author_pseudonym), sum(toFloat64(sentiment))"
-	if m == kOnly {
-		aggs = "count(), uniqUpTo(" + itoa(authorsUpTo) + ")(author_pseudonym), sum(toFloat64(sentiment))"
-	}
-	if combos {
-		table, aggs = "q_theme_combo", "countMerge(post_count), uniqHLL12Merge(authors), sumMerge(sentiment_sum)"
+	args := append(w.args, clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
+	if !combos {
+		aggs := "count(), uniqHLL12(author_pseudonym), sum(toFloat64(sentiment))"
 		if m == kOnly {
-			aggs = "countMerge(post_count), uniqUpToMerge(" + itoa(authorsUpTo) + ")(authors_k), sumMerge(sentiment_sum)"
+			aggs = "count(), uniqUpTo(" + itoa(authorsUpTo) + ")(author_pseudonym), sum(toFloat64(sentiment))"
+		}
+		sql := "SELECT " + strings.Join(sel, ", ") + ", " + aggs + " FROM " + q.db + ".mentions WHERE " + w.sql() +
+			" AND day >= toDate(@from) AND day < toDate(@to) GROUP BY " + strings.Join(grp, ", ")
+		return q.scanGroups(ctx, len(keys), sql, append(args, extra...)...)
+	}
+	authCol, authMerge := "authors", "uniqHLL12Merge(authors)"
+	if m == kOnly {
+		authCol, authMerge = "authors_k", "uniqUpToMerge("+itoa(authorsUpTo)+")(authors_k)"
+	}
+	cols := "topic, theme, source, lang, post_count, sentiment_sum, " + authCol
+	ws, we := weekStart(from), weekStart(to.AddDate(0, 0, -6))
+	weekly := !daily && ws.Before(we)
+	if weekly {
+		if weekly, err = q.comboWeeksComplete(ctx, ws, we); err != nil {
+			return nil, err
 		}
 	}
-	sql := "SELECT " + strings.Join(sel, ", ") + ", " + aggs +
-		" FROM " + q.db + "." + table + " WHERE " + w.sql() + " GROUP BY " + strings.Join(grp, ", ")
-	return q.scanGroups(ctx, len(keys), sql, append(w.args, extra...)...)
+	inner := "SELECT day, " + cols + " FROM " + q.db + ".q_theme_combo WHERE " + w.sql() + " AND day >= toDate(@from) AND day < toDate(@to)"
+	if weekly {
+		inner = "SELECT day, " + cols + " FROM " + q.db + ".q_theme_combo WHERE " + w.sql() +
+			" AND ((day >= toDate(@from) AND day < toDate(@ws)) OR (day >= toDate(@we) AND day < toDate(@to)))" +
+			" UNION ALL SELECT week AS day, " + cols + " FROM " + q.db + ".q_theme_combo_week WHERE " + w.sql() +
+			" AND week >= toDate(@ws) AND week < toDate(@we)"
+		args = append(args, clickhouse.Named("ws", day(ws)), clickhouse.Named("we", day(we)))
+	}
+	sql := "SELECT " + strings.Join(sel, ", ") + ", countMerge(post_count), " + authMerge + ", sumMerge(sentiment_sum)" +
+		" FROM (" + inner + ") GROUP BY " + strings.Join(grp, ", ")
+	return q.scanGroups(ctx, len(keys), sql, append(args, extra...)...)
 }
 
 func (q *Querier) scanGroups(ctx context.Context, nkeys int, sql string, args ...any) ([]group, error) {

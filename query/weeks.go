@@ -60,6 +60,21 @@ func (q *Querier) combosComplete(ctx context.Context, from, to time.Time) (bool,
 	return q.complete(ctx, q.combos, q.loadCombos, from, to, today, 1)
 }
 
+// comboWeeksComplete reports whether every ISO week starting in [ws, we)
+// is complete in q_theme_combo_week (migration 0014).
+func (q *Querier) comboWeeksComplete(ctx context.Context, ws, we time.Time) (bool, error) {
+	return q.complete(ctx, q.comboWeeks, q.loadComboWeeks, ws, we, we, 7)
+}
+
+// loadComboWeeks compares q_theme_combo_week's whole-volume post counts
+// with q_theme_week's (dim 0) per week.
+func (q *Querier) loadComboWeeks(ctx context.Context) (map[string]bool, error) {
+	return q.loadCoverage(ctx, "SELECT toString(w), sumIf(c, src = 1) = sumIf(c, src = 0) FROM ("+
+		"SELECT week AS w, 1 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_combo_week WHERE theme = '' GROUP BY w"+
+		" UNION ALL SELECT week AS w, 0 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_week WHERE dim = 0 AND theme = '' GROUP BY w"+
+		") GROUP BY w")
+}
+
 // loadWeeks compares the two tables' whole-volume post counts (dim 0,
 // theme "": one row per topic and day or week) per week.
 func (q *Querier) loadWeeks(ctx context.Context) (map[string]bool, error) {

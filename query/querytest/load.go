@@ -133,6 +133,11 @@ var backfills = map[string]string{
  countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
  uniqUpToState(16)(author_pseudonym) AS authors_k
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE {range} GROUP BY day, topic, theme, source, lang, slabel`,
+	"q_theme_combo_week": `SELECT toMonday(toDate(created_at)) AS week, mt AS topic, mh AS theme, source, lang,
+ multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral') AS slabel,
+ countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
+ uniqUpToState(16)(author_pseudonym) AS authors_k
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE {range} GROUP BY week, topic, theme, source, lang, slabel`,
 	"q_driver_dims": `SELECT toDate(created_at) AS day, arrayJoin([1, 2, 3]) AS dim, mt AS topic, mh AS theme,
  [source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim] AS value,
  (arrayJoin(arrayConcat([('#', '')],
@@ -144,7 +149,7 @@ var backfills = map[string]string{
 }
 
 // BackfillTables are the query API's tables Backfill fills, in order.
-var BackfillTables = []string{"q_theme_dims", "q_theme_week", "q_entity_day", "q_theme_posts", "q_driver_day", "q_driver_dims", "q_theme_combo"}
+var BackfillTables = []string{"q_theme_dims", "q_theme_week", "q_entity_day", "q_theme_posts", "q_driver_day", "q_driver_dims", "q_theme_combo", "q_theme_combo_week"}
 
 // backfillColumns name the columns of each backfill INSERT.
 var backfillColumns = map[string]string{
@@ -155,6 +160,7 @@ var backfillColumns = map[string]string{
 	"q_driver_day":  "(day, topic, theme, item, item_type, posts, authors_k)",
 	"q_driver_dims": "(day, dim, topic, theme, value, item, item_type, posts, authors_k)",
 	"q_theme_combo": "(day, topic, theme, source, lang, slabel, post_count, sentiment_sum, authors, authors_k)",
+	"q_theme_combo_week": "(week, topic, theme, source, lang, slabel, post_count, sentiment_sum, authors, authors_k)",
 }
 
 // backfillRange is the {range} of the backfill SELECTs: one calendar

@@ -15,9 +15,11 @@
 -- request reads only its combinations' rows. Requests with at most one
 -- kind of filter keep reading q_theme_dims and q_theme_week.
 --
--- Not backfilled, like 0010-0013: the query API compares its daily totals
--- with q_theme_dims' and reads mentions for periods it does not cover
--- (query/querytest.Backfill fills it from posts while nothing writes).
+-- Not backfilled, like 0010-0013: the query API compares their totals per
+-- day and per week with q_theme_dims' and q_theme_week's and reads
+-- mentions for periods the daily table does not cover, the daily table
+-- for weeks the weekly one does not (query/querytest.Backfill fills them
+-- from posts while nothing writes).
 CREATE TABLE IF NOT EXISTS {{table "q_theme_combo"}}{{onCluster}} (
     day              Date,
     topic            String,
@@ -51,3 +53,40 @@ SELECT
 FROM {{table "posts"}}
 ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms
 GROUP BY day, topic, theme, source, lang, slabel;
+
+-- The same per ISO week (Monday), for periods of several weeks: a 90-day
+-- request then merges about 18 states per group and combination instead
+-- of 90 (as q_theme_week does for q_theme_dims).
+CREATE TABLE IF NOT EXISTS {{table "q_theme_combo_week"}}{{onCluster}} (
+    week             Date,
+    topic            String,
+    theme            String,
+    source           String,
+    lang             String,
+    slabel           String,
+    post_count       AggregateFunction(count),
+    sentiment_sum    AggregateFunction(sum, Float64),
+    authors          AggregateFunction(uniqHLL12, String),
+    authors_k        AggregateFunction(uniqUpTo(16), String)
+) ENGINE = {{engine "AggregatingMergeTree" "q_theme_combo_week"}}
+PARTITION BY toYYYYMM(week)
+ORDER BY (topic, source, lang, slabel, theme, week)
+SETTINGS index_granularity = 32;
+
+{{distributed "q_theme_combo_week" ""}}
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{table "q_theme_combo_week_mv"}}{{onCluster}} TO {{table "q_theme_combo_week"}} AS
+SELECT
+    toMonday(toDate(created_at)) AS week,
+    mt AS topic,
+    mh AS theme,
+    source,
+    lang,
+    multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral') AS slabel,
+    countState() AS post_count,
+    sumState(toFloat64(ms)) AS sentiment_sum,
+    uniqHLL12State(author_pseudonym) AS authors,
+    uniqUpToState(16)(author_pseudonym) AS authors_k
+FROM {{table "posts"}}
+ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms
+GROUP BY week, topic, theme, source, lang, slabel;
