@@ -287,15 +287,19 @@ func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter,
 	if f.Sentiment != "" {
 		dims[dimSentiment] = []string{f.Sentiment}
 	}
-	keyDim, daily := -1, false
+	// Keys that need single days read no weekly table; keyIsCurr (movers)
+	// only needs weeks not to straddle the current period's start, f.From.
+	keyDim, daily, cut := -1, false, time.Time{}
 	for _, k := range keys {
 		switch k {
 		case keySource:
 			keyDim = dimSource
 		case keyLang:
 			keyDim = dimLang
-		case keyDay, keyIsCurr:
+		case keyDay:
 			daily = true
+		case keyIsCurr:
+			cut = f.From
 		}
 	}
 	dim := dimAll
@@ -309,7 +313,7 @@ func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter,
 			dim = d
 		}
 	default:
-		return q.factGroups(ctx, m, keys, f, from, to, daily, w, extra)
+		return q.factGroups(ctx, m, keys, f, from, to, daily, cut, w, extra)
 	}
 	w.add("dim = " + itoa(dim))
 	if vals := dims[dim]; vals != nil {
@@ -329,32 +333,74 @@ func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter,
 		authCol, authMerge = "authors_k", "uniqUpToMerge("+itoa(authorsUpTo)+")(authors_k)"
 	}
 	cols := "topic, theme, value, post_count, sentiment_sum, " + authCol
-	// Full weeks [ws, we) come from the weekly table, the days at the edges
-	// from the daily one.
-	ws, we := weekStart(from), weekStart(to.AddDate(0, 0, -6))
-	weekly := !daily && ws.Before(we)
-	if weekly {
-		complete, err := q.weeksComplete(ctx, ws, we)
-		if err != nil {
-			return nil, err
-		}
-		weekly = complete
-	}
-	var inner string
-	args := append(w.args, clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
-	if weekly {
-		inner = "SELECT day, " + cols + " FROM " + q.db + ".q_theme_dims WHERE " + w.sql() +
-			" AND ((day >= toDate(@from) AND day < toDate(@ws)) OR (day >= toDate(@we) AND day < toDate(@to)))" +
-			" UNION ALL SELECT week AS day, " + cols + " FROM " + q.db + ".q_theme_week WHERE " + w.sql() +
-			" AND week >= toDate(@ws) AND week < toDate(@we)"
-		args = append(args, clickhouse.Named("ws", day(ws)), clickhouse.Named("we", day(we)))
-	} else {
-		inner = "SELECT day, " + cols + " FROM " + q.db + ".q_theme_dims WHERE " + w.sql() +
-			" AND day >= toDate(@from) AND day < toDate(@to)"
+	inner, args, err := q.periodRows(ctx, "q_theme_dims", "q_theme_week", q.weeksComplete, cols, w, from, to, daily, cut)
+	if err != nil {
+		return nil, err
 	}
 	sql := "SELECT " + strings.Join(sel, ", ") + ", countMerge(post_count), " + authMerge + ", sumMerge(sentiment_sum)" +
 		" FROM (" + inner + ") GROUP BY " + strings.Join(grp, ", ")
 	return q.scanGroups(ctx, len(keys), sql, append(args, extra...)...)
+}
+
+// spans splits [from, to) into the full ISO weeks inside it and the days
+// around them. cut, when inside the period, is a day no week may straddle
+// (movers' start of the current period).
+func spans(from, to, cut time.Time) (days, weeks [][2]time.Time) {
+	if cut.After(from) && cut.Before(to) {
+		d1, w1 := spans(from, cut, time.Time{})
+		d2, w2 := spans(cut, to, time.Time{})
+		return append(d1, d2...), append(w1, w2...)
+	}
+	ws, we := weekStart(from), weekStart(to.AddDate(0, 0, -6))
+	if !ws.Before(we) {
+		return [][2]time.Time{{from, to}}, nil
+	}
+	for _, d := range [][2]time.Time{{from, ws}, {we, to}} {
+		if d[0].Before(d[1]) {
+			days = append(days, d)
+		}
+	}
+	return days, [][2]time.Time{{ws, we}}
+}
+
+// periodRows returns a FROM source: the columns cols (and day) of the
+// rows of [from, to) matching w, full ISO weeks (spans) from weekly (its
+// week column as day) when no key needs single days and complete says the
+// weekly table holds them, the other days from daily.
+func (q *Querier) periodRows(ctx context.Context, daily, weekly string, complete func(context.Context, time.Time, time.Time) (bool, error),
+	cols string, w *where, from, to time.Time, byDay bool, cut time.Time) (string, []any, error) {
+	days, weeks := [][2]time.Time{{from, to}}, [][2]time.Time(nil)
+	if !byDay {
+		days, weeks = spans(from, to, cut)
+		for _, wk := range weeks {
+			ok, err := complete(ctx, wk[0], wk[1])
+			if err != nil {
+				return "", nil, err
+			}
+			if !ok {
+				days, weeks = [][2]time.Time{{from, to}}, nil
+				break
+			}
+		}
+	}
+	args := w.args
+	ranges := func(col, prefix string, rs [][2]time.Time) string {
+		var or []string
+		for i, r := range rs {
+			a, b := prefix+itoa(2*i), prefix+itoa(2*i+1)
+			or = append(or, "("+col+" >= toDate(@"+a+") AND "+col+" < toDate(@"+b+"))")
+			args = append(args, clickhouse.Named(a, day(r[0])), clickhouse.Named(b, day(r[1])))
+		}
+		return "(" + strings.Join(or, " OR ") + ")"
+	}
+	var parts []string
+	if len(days) > 0 {
+		parts = append(parts, "SELECT day, "+cols+" FROM "+q.db+"."+daily+" WHERE "+w.sql()+" AND "+ranges("day", "pd", days))
+	}
+	if len(weeks) > 0 {
+		parts = append(parts, "SELECT week AS day, "+cols+" FROM "+q.db+"."+weekly+" WHERE "+w.sql()+" AND "+ranges("week", "pw", weeks))
+	}
+	return strings.Join(parts, " UNION ALL "), args, nil
 }
 
 // weekStart returns the first Monday on or after t's day, as midnight UTC;
@@ -370,7 +416,7 @@ func weekStart(t time.Time) time.Time {
 // q_theme_combo_week unless daily) when it holds the period, else over the
 // mentions fact table. Both are exact; mentions is slower (it reads one row
 // per post x topic x theme).
-func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Filter, from, to time.Time, daily bool, w *where, extra []any) ([]group, error) {
+func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Filter, from, to time.Time, daily bool, cut time.Time, w *where, extra []any) ([]group, error) {
 	combos, err := q.combosComplete(ctx, from, to)
 	if err != nil {
 		return nil, err
@@ -394,8 +440,8 @@ func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Fil
 		sel[i] = "toString(" + k + ") AS k" + strconv.Itoa(i)
 		grp[i] = "k" + strconv.Itoa(i)
 	}
-	args := append(w.args, clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
 	if !combos {
+		args := append(w.args, clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
 		aggs := "count(), uniqHLL12(author_pseudonym), sum(toFloat64(sentiment))"
 		if m == kOnly {
 			aggs = "count(), uniqUpTo(" + itoa(authorsUpTo) + ")(author_pseudonym), sum(toFloat64(sentiment))"
@@ -409,20 +455,9 @@ func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Fil
 		authCol, authMerge = "authors_k", "uniqUpToMerge("+itoa(authorsUpTo)+")(authors_k)"
 	}
 	cols := "topic, theme, source, lang, post_count, sentiment_sum, " + authCol
-	ws, we := weekStart(from), weekStart(to.AddDate(0, 0, -6))
-	weekly := !daily && ws.Before(we)
-	if weekly {
-		if weekly, err = q.comboWeeksComplete(ctx, ws, we); err != nil {
-			return nil, err
-		}
-	}
-	inner := "SELECT day, " + cols + " FROM " + q.db + ".q_theme_combo WHERE " + w.sql() + " AND day >= toDate(@from) AND day < toDate(@to)"
-	if weekly {
-		inner = "SELECT day, " + cols + " FROM " + q.db + ".q_theme_combo WHERE " + w.sql() +
-			" AND ((day >= toDate(@from) AND day < toDate(@ws)) OR (day >= toDate(@we) AND day < toDate(@to)))" +
-			" UNION ALL SELECT week AS day, " + cols + " FROM " + q.db + ".q_theme_combo_week WHERE " + w.sql() +
-			" AND week >= toDate(@ws) AND week < toDate(@we)"
-		args = append(args, clickhouse.Named("ws", day(ws)), clickhouse.Named("we", day(we)))
+	inner, args, err := q.periodRows(ctx, "q_theme_combo", "q_theme_combo_week", q.comboWeeksComplete, cols, w, from, to, daily, cut)
+	if err != nil {
+		return nil, err
 	}
 	sql := "SELECT " + strings.Join(sel, ", ") + ", countMerge(post_count), " + authMerge + ", sumMerge(sentiment_sum)" +
 		" FROM (" + inner + ") GROUP BY " + strings.Join(grp, ", ")

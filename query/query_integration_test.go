@@ -292,6 +292,28 @@ func TestMoversMatchPosts(t *testing.T) {
 	if fears == nil || !fears.Significant || fears.Lift == nil || *fears.Lift < 1.5 || res.Rows[0] != *fears {
 		t.Fatalf("acme fears should be the top significant mover: %+v (rows %+v)", fears, res.Rows)
 	}
+	// Two kinds of filters (q_theme_combo: full weeks on each side of the
+	// current period's start, the days around them).
+	req2, err := query.ParseMovers(vals("period", "30d", "min_volume", "1", "source", "reddit,forum", "lang", "en"), querytest.Now, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res2, err := f.q.Movers(t.Context(), req2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res2.Rows) == 0 {
+		t.Fatal("no movers with source and lang filters")
+	}
+	for _, r := range res2.Rows {
+		cond := "source IN ('reddit','forum') AND lang = 'en' AND has(th, @theme)"
+		cur := f.independent(t, r.Topic, day(req2.Filter.From), day(req2.Filter.To), cond, clickhouse.Named("theme", r.Theme))
+		prevF := req2.Filter.Previous()
+		prev := f.independent(t, r.Topic, day(prevF.From), day(prevF.To), cond, clickhouse.Named("theme", r.Theme))
+		if r.Posts != cur.posts || r.PrevPosts != prev.posts {
+			t.Errorf("source+lang %s/%s posts %d/%d, want %d/%d", r.Topic, r.Theme, r.Posts, r.PrevPosts, cur.posts, prev.posts)
+		}
+	}
 	// Entity movers via entity_daily and via the posts drill-down (source filter).
 	for _, v := range []url.Values{vals("by", "entity", "topic", querytest.Acme, "min_volume", "5"), vals("by", "entity", "topic", querytest.Acme, "source", "reddit", "min_volume", "5")} {
 		req, err := query.ParseMovers(v, querytest.Now, 1000)

@@ -153,13 +153,13 @@ var BackfillTables = []string{"q_theme_dims", "q_theme_week", "q_entity_day", "q
 
 // backfillColumns name the columns of each backfill INSERT.
 var backfillColumns = map[string]string{
-	"q_theme_dims":  "(day, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
-	"q_theme_week":  "(week, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
-	"q_entity_day":  "(day, topic, entity, entity_type, mentions, sentiment_sum, authors_k)",
-	"q_theme_posts": "(topic, theme, created_at, post_id, source, lang, author_pseudonym, sentiment, text, entities, entity_types, terms)",
-	"q_driver_day":  "(day, topic, theme, item, item_type, posts, authors_k)",
-	"q_driver_dims": "(day, dim, topic, theme, value, item, item_type, posts, authors_k)",
-	"q_theme_combo": "(day, topic, theme, source, lang, slabel, post_count, sentiment_sum, authors, authors_k)",
+	"q_theme_dims":       "(day, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
+	"q_theme_week":       "(week, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
+	"q_entity_day":       "(day, topic, entity, entity_type, mentions, sentiment_sum, authors_k)",
+	"q_theme_posts":      "(topic, theme, created_at, post_id, source, lang, author_pseudonym, sentiment, text, entities, entity_types, terms)",
+	"q_driver_day":       "(day, topic, theme, item, item_type, posts, authors_k)",
+	"q_driver_dims":      "(day, dim, topic, theme, value, item, item_type, posts, authors_k)",
+	"q_theme_combo":      "(day, topic, theme, source, lang, slabel, post_count, sentiment_sum, authors, authors_k)",
 	"q_theme_combo_week": "(week, topic, theme, source, lang, slabel, post_count, sentiment_sum, authors, authors_k)",
 }
 
