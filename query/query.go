@@ -423,10 +423,10 @@ func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Fil
 		w.add("lang IN @langs", clickhouse.Named("langs", set(f.Langs)))
 	}
 	switch {
-	case f.Sentiment == "":
 	case combos:
+		// slabel '' is every sentiment.
 		w.add("slabel = @slabel", clickhouse.Named("slabel", f.Sentiment))
-	default:
+	case f.Sentiment != "":
 		w.add(sentimentCond("sentiment", f.Sentiment))
 	}
 	sel := make([]string, len(keys))

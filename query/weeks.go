@@ -70,7 +70,7 @@ func (q *Querier) comboWeeksComplete(ctx context.Context, ws, we time.Time) (boo
 // with q_theme_week's (dim 0) per week.
 func (q *Querier) loadComboWeeks(ctx context.Context) (map[string]bool, error) {
 	return q.loadCoverage(ctx, "SELECT toString(w), sumIf(c, src = 1) = sumIf(c, src = 0) FROM ("+
-		"SELECT week AS w, 1 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_combo_week WHERE theme = '' GROUP BY w"+
+		"SELECT week AS w, 1 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_combo_week WHERE theme = '' AND slabel = '' GROUP BY w"+
 		" UNION ALL SELECT week AS w, 0 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_week WHERE dim = 0 AND theme = '' GROUP BY w"+
 		") GROUP BY w")
 }
@@ -85,10 +85,11 @@ func (q *Querier) loadWeeks(ctx context.Context) (map[string]bool, error) {
 }
 
 // loadCombos compares q_theme_combo's whole-volume post counts (theme "",
-// every combination) with q_theme_dims' (dim 0) per day.
+// every source and lang, slabel "": every sentiment) with q_theme_dims'
+// (dim 0) per day.
 func (q *Querier) loadCombos(ctx context.Context) (map[string]bool, error) {
 	return q.loadCoverage(ctx, "SELECT toString(d), sumIf(c, src = 1) = sumIf(c, src = 0) FROM ("+
-		"SELECT day AS d, 1 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_combo WHERE theme = '' GROUP BY d"+
+		"SELECT day AS d, 1 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_combo WHERE theme = '' AND slabel = '' GROUP BY d"+
 		" UNION ALL SELECT day AS d, 0 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_dims WHERE dim = 0 AND theme = '' GROUP BY d"+
 		") GROUP BY d")
 }

@@ -129,12 +129,12 @@ var backfills = map[string]string{
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
  GROUP BY day, topic, theme, item, item_type`,
 	"q_theme_combo": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme, source, lang,
- multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral') AS slabel,
+ arrayJoin([multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral'), '']) AS slabel,
  countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
  uniqUpToState(16)(author_pseudonym) AS authors_k
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE {range} GROUP BY day, topic, theme, source, lang, slabel`,
 	"q_theme_combo_week": `SELECT toMonday(toDate(created_at)) AS week, mt AS topic, mh AS theme, source, lang,
- multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral') AS slabel,
+ arrayJoin([multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral'), '']) AS slabel,
  countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
  uniqUpToState(16)(author_pseudonym) AS authors_k
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE {range} GROUP BY week, topic, theme, source, lang, slabel`,

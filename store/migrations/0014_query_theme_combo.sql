@@ -9,8 +9,10 @@
 --
 -- q_theme_combo holds the groups per (day, topic, theme) and combination
 -- of source, lang and sentiment label of the grain (negative < -0.2 <=
--- neutral <= 0.2 < positive, as q_theme_dims): one row per grain on
--- insert, like topic_theme_daily, with the query API's author states. The
+-- neutral <= 0.2 < positive, as q_theme_dims), and with slabel '' every
+-- sentiment (for source + lang without a sentiment filter: a third of
+-- the rows to merge): two rows per grain on insert, with the query API's
+-- author states. The
 -- combination comes first in the sorting key and the theme last, so a
 -- request reads only its combinations' rows, and the days of every theme
 -- of a topic are one range (with the theme before the day, share of voice
@@ -48,7 +50,7 @@ SELECT
     mh AS theme,
     source,
     lang,
-    multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral') AS slabel,
+    arrayJoin([multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral'), '']) AS slabel,
     countState() AS post_count,
     sumState(toFloat64(ms)) AS sentiment_sum,
     uniqHLL12State(author_pseudonym) AS authors,
@@ -85,7 +87,7 @@ SELECT
     mh AS theme,
     source,
     lang,
-    multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral') AS slabel,
+    arrayJoin([multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral'), '']) AS slabel,
     countState() AS post_count,
     sumState(toFloat64(ms)) AS sentiment_sum,
     uniqHLL12State(author_pseudonym) AS authors,
