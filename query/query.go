@@ -320,21 +320,43 @@ func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter,
 	if vals := dims[dim]; vals != nil {
 		w.add("value IN @values", clickhouse.Named("values", set(vals)))
 	}
-	sel := make([]string, len(keys))
-	grp := make([]string, len(keys))
+	return q.stateGroups(ctx, m, keys, "value", "q_theme_dims", "q_theme_week", q.weeksComplete, w, from, to, daily, extra)
+}
+
+// keyColumns returns the SELECT expressions (k0, k1, ...) and the GROUP BY
+// names of keys; value, when set, replaces the source and lang keys (the
+// dimension tables' value column).
+func keyColumns(keys []string, value string) (sel, grp []string) {
+	sel = make([]string, len(keys))
+	grp = make([]string, len(keys))
 	for i, k := range keys {
-		if k == keySource || k == keyLang {
-			k = "value"
+		if value != "" && (k == keySource || k == keyLang) {
+			k = value
 		}
 		sel[i] = "toString(" + k + ") AS k" + strconv.Itoa(i)
 		grp[i] = "k" + strconv.Itoa(i)
 	}
+	return sel, grp
+}
+
+// stateGroups is the groups statement over a pair of aggregate tables
+// (daily and weekly, periodRows) whose rows carry post_count,
+// sentiment_sum and the author states; dims are their dimension columns
+// ("value" for q_theme_dims, "source, lang" for q_theme_combo), which a
+// "value" key renames.
+func (q *Querier) stateGroups(ctx context.Context, m metric, keys []string, dims, daily, weekly string,
+	complete func(context.Context, time.Time, time.Time) (bool, error), w *where, from, to time.Time, byDay bool, extra []any) ([]group, error) {
+	value := ""
+	if dims == "value" {
+		value = "value"
+	}
+	sel, grp := keyColumns(keys, value)
 	authCol, authMerge := "authors", "uniqHLL12Merge(authors)"
 	if m == kOnly {
 		authCol, authMerge = "authors_k", "uniqUpToMerge("+itoa(authorsUpTo)+")(authors_k)"
 	}
-	cols := "topic, theme, value, post_count, sentiment_sum, " + authCol
-	inner, args, err := q.periodRows(ctx, "q_theme_dims", "q_theme_week", q.weeksComplete, cols, w, from, to, daily)
+	cols := "topic, theme, " + dims + ", post_count, sentiment_sum, " + authCol
+	inner, args, err := q.periodRows(ctx, daily, weekly, complete, cols, w, from, to, byDay)
 	if err != nil {
 		return nil, err
 	}
@@ -429,13 +451,8 @@ func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Fil
 	case f.Sentiment != "":
 		w.add(sentimentCond("sentiment", f.Sentiment))
 	}
-	sel := make([]string, len(keys))
-	grp := make([]string, len(keys))
-	for i, k := range keys {
-		sel[i] = "toString(" + k + ") AS k" + strconv.Itoa(i)
-		grp[i] = "k" + strconv.Itoa(i)
-	}
 	if !combos {
+		sel, grp := keyColumns(keys, "")
 		args := append(w.args, clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
 		aggs := "count(), uniqHLL12(author_pseudonym), sum(toFloat64(sentiment))"
 		if m == kOnly {
@@ -445,18 +462,7 @@ func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Fil
 			" AND day >= toDate(@from) AND day < toDate(@to) GROUP BY " + strings.Join(grp, ", ")
 		return q.scanGroups(ctx, len(keys), sql, append(args, extra...)...)
 	}
-	authCol, authMerge := "authors", "uniqHLL12Merge(authors)"
-	if m == kOnly {
-		authCol, authMerge = "authors_k", "uniqUpToMerge("+itoa(authorsUpTo)+")(authors_k)"
-	}
-	cols := "topic, theme, source, lang, post_count, sentiment_sum, " + authCol
-	inner, args, err := q.periodRows(ctx, "q_theme_combo", "q_theme_combo_week", q.comboWeeksComplete, cols, w, from, to, daily)
-	if err != nil {
-		return nil, err
-	}
-	sql := "SELECT " + strings.Join(sel, ", ") + ", countMerge(post_count), " + authMerge + ", sumMerge(sentiment_sum)" +
-		" FROM (" + inner + ") GROUP BY " + strings.Join(grp, ", ")
-	return q.scanGroups(ctx, len(keys), sql, append(args, extra...)...)
+	return q.stateGroups(ctx, m, keys, "source, lang", "q_theme_combo", "q_theme_combo_week", q.comboWeeksComplete, w, from, to, daily, extra)
 }
 
 func (q *Querier) scanGroups(ctx context.Context, nkeys int, sql string, args ...any) ([]group, error) {

@@ -67,38 +67,36 @@ func (q *Querier) comboWeeksComplete(ctx context.Context, ws, we time.Time) (boo
 }
 
 // loadComboWeeks compares q_theme_combo_week's whole-volume post counts
-// with q_theme_week's (dim 0) per week.
+// (theme "", every source and lang, slabel "": every sentiment) with
+// q_theme_week's (dim 0) per week.
 func (q *Querier) loadComboWeeks(ctx context.Context) (map[string]bool, error) {
-	return q.loadCoverage(ctx, "SELECT toString(w), sumIf(c, src = 1) = sumIf(c, src = 0) FROM ("+
-		"SELECT week AS w, 1 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_combo_week WHERE theme = '' AND slabel = '' GROUP BY w"+
-		" UNION ALL SELECT week AS w, 0 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_week WHERE dim = 0 AND theme = '' GROUP BY w"+
-		") GROUP BY w")
+	return q.loadCoverage(ctx, "week", "q_theme_combo_week", "slabel = ''", "week", "q_theme_week")
 }
 
 // loadWeeks compares the two tables' whole-volume post counts (dim 0,
 // theme "": one row per topic and day or week) per week.
 func (q *Querier) loadWeeks(ctx context.Context) (map[string]bool, error) {
-	return q.loadCoverage(ctx, "SELECT toString(w), sumIf(c, src = 1) = sumIf(c, src = 0) FROM ("+
-		"SELECT week AS w, 1 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_week WHERE dim = 0 AND theme = '' GROUP BY w"+
-		" UNION ALL SELECT toMonday(day) AS w, 0 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_dims WHERE dim = 0 AND theme = '' GROUP BY w"+
-		") GROUP BY w")
+	return q.loadCoverage(ctx, "week", "q_theme_week", "dim = 0", "toMonday(day)", "q_theme_dims")
 }
 
 // loadCombos compares q_theme_combo's whole-volume post counts (theme "",
 // every source and lang, slabel "": every sentiment) with q_theme_dims'
 // (dim 0) per day.
 func (q *Querier) loadCombos(ctx context.Context) (map[string]bool, error) {
-	return q.loadCoverage(ctx, "SELECT toString(d), sumIf(c, src = 1) = sumIf(c, src = 0) FROM ("+
-		"SELECT day AS d, 1 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_combo WHERE theme = '' AND slabel = '' GROUP BY d"+
-		" UNION ALL SELECT day AS d, 0 AS src, countMerge(post_count) AS c FROM "+q.db+".q_theme_dims WHERE dim = 0 AND theme = '' GROUP BY d"+
-		") GROUP BY d")
+	return q.loadCoverage(ctx, "day", "q_theme_combo", "slabel = ''", "day", "q_theme_dims")
 }
 
-// loadCoverage runs a coverage statement: period start, whether complete.
-func (q *Querier) loadCoverage(ctx context.Context, sql string) (map[string]bool, error) {
+// loadCoverage compares, per period, the whole-volume post count (theme
+// "", rows matching cond) of table, whose period start is the column
+// period, with the reference's (q_theme_dims or q_theme_week at dim 0,
+// its period expression refPeriod): period start -> whether they agree.
+func (q *Querier) loadCoverage(ctx context.Context, period, table, cond, refPeriod, ref string) (map[string]bool, error) {
 	ctx, cancel := q.ctx(ctx)
 	defer cancel()
-	rows, err := q.conn.Query(ctx, sql)
+	rows, err := q.conn.Query(ctx, "SELECT toString(p), sumIf(c, src = 1) = sumIf(c, src = 0) FROM ("+
+		"SELECT "+period+" AS p, 1 AS src, countMerge(post_count) AS c FROM "+q.db+"."+table+" WHERE "+cond+" AND theme = '' GROUP BY p"+
+		" UNION ALL SELECT "+refPeriod+" AS p, 0 AS src, countMerge(post_count) AS c FROM "+q.db+"."+ref+" WHERE dim = 0 AND theme = '' GROUP BY p"+
+		") GROUP BY p")
 	if err != nil {
 		return nil, q.classify(ctx, err)
 	}
