@@ -442,7 +442,7 @@ func (q *Querier) entityPairs(ctx context.Context, f, prev Filter) (map[string]*
 	var sql string
 	if !f.byPost() && len(f.Themes) == 0 {
 		if len(f.Topics) > 0 {
-			w.add("topic IN @topics", clickhouse.Named("topics", set(f.Topics)))
+			w.in("topic", "topics", f.Topics)
 		} else {
 			w.add("topic != ''")
 		}
@@ -451,7 +451,7 @@ func (q *Querier) entityPairs(ctx context.Context, f, prev Filter) (map[string]*
 			" FROM " + q.db + ".q_entity_day WHERE " + w.sql() + " GROUP BY topic, entity, entity_type, c"
 	} else {
 		if len(f.Topics) > 0 {
-			w.add("et IN @topics", clickhouse.Named("topics", set(f.Topics)))
+			w.in("et", "topics", f.Topics)
 		} else {
 			w.add("et != ''")
 		}
@@ -476,10 +476,10 @@ func (q *Querier) entityPairs(ctx context.Context, f, prev Filter) (map[string]*
 // sentiment itself).
 func postFilters(w *where, f Filter, sentCol string) {
 	if len(f.Sources) > 0 {
-		w.add("source IN @sources", clickhouse.Named("sources", set(f.Sources)))
+		w.in("source", "sources", f.Sources)
 	}
 	if len(f.Langs) > 0 {
-		w.add("lang IN @langs", clickhouse.Named("langs", set(f.Langs)))
+		w.in("lang", "langs", f.Langs)
 	}
 	if f.Sentiment != "" && sentCol != "" {
 		w.add(sentimentCond(sentCol, f.Sentiment))

@@ -226,10 +226,10 @@ func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, slack 
 	w.add("created_at >= toDateTime(@"+prefix+"from, 'UTC') AND created_at < toDateTime(@"+prefix+"to, 'UTC')",
 		clickhouse.Named(prefix+"from", win.From.UTC().Format("2006-01-02 15:00:00")), clickhouse.Named(prefix+"to", day(f.To)+" 00:00:00"))
 	if len(f.Sources) > 0 {
-		w.add("source IN @"+prefix+"sources", clickhouse.Named(prefix+"sources", set(f.Sources)))
+		w.in("source", prefix+"sources", f.Sources)
 	}
 	if len(f.Langs) > 0 {
-		w.add("lang IN @"+prefix+"langs", clickhouse.Named(prefix+"langs", set(f.Langs)))
+		w.in("lang", prefix+"langs", f.Langs)
 	}
 	if f.Sentiment != "" {
 		w.add(sentimentCond("sentiment", f.Sentiment))
@@ -316,13 +316,14 @@ const authorsUpTo = 16
 func (q *Querier) driverDays(ctx context.Context, r DriversRequest) ([]driverCount, int, int, error) {
 	f := r.Filter
 	w := &where{}
-	w.add("topic = @topic AND theme IN ('', @theme)", clickhouse.Named("topic", f.Topics[0]), clickhouse.Named("theme", f.Themes[0]))
+	w.add("topic = @topic AND (theme = '' OR theme = @theme)", clickhouse.Named("topic", f.Topics[0]), clickhouse.Named("theme", f.Themes[0]))
 	w.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(f.From)), clickhouse.Named("to", day(f.To)))
 	table := "q_driver_day"
 	if f.byPost() {
 		dim, vals, _ := f.dimension() // one kind (driverCounts)
 		table = "q_driver_dims"
-		w.add("dim = "+itoa(dim)+" AND value IN @values", clickhouse.Named("values", set(vals)))
+		w.add("dim = " + itoa(dim))
+		w.in("value", "values", vals)
 	}
 	switch r.Kind {
 	case "entities":

@@ -15,12 +15,15 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/undertone/undertone/post"
 )
 
 // Options configures a Querier.
@@ -182,12 +185,26 @@ func (w *where) sql() string {
 	return strings.Join(w.conds, " AND ")
 }
 
-func set(vals []string) clickhouse.GroupSet {
-	s := clickhouse.GroupSet{Value: make([]any, len(vals))}
-	for i, v := range vals {
-		s.Value[i] = v
+// in adds "col is one of vals" as equalities joined by OR, each value
+// its own bound argument (name0, name1, ...; name for a single value).
+// ClickHouse 18.16 analyses the sorting key far better for equalities
+// than for IN with a set: on q_theme_combo_week a source, lang, topic
+// filter written with IN read 992 rows in 7 ms of server time, with
+// equalities 320 rows in 4 ms (docs/api.md). vals must not be empty
+// (MaxListValues bounds them).
+func (w *where) in(col, name string, vals []string) {
+	if len(vals) == 1 {
+		w.add(col+" = @"+name, clickhouse.Named(name, vals[0]))
+		return
 	}
-	return s
+	or := make([]string, len(vals))
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		n := name + itoa(i)
+		or[i] = col + " = @" + n
+		args[i] = clickhouse.Named(n, v)
+	}
+	w.add("("+strings.Join(or, " OR ")+")", args...)
 }
 
 func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
@@ -271,11 +288,16 @@ const (
 func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter, from, to time.Time, themes []string, extra ...any) ([]group, error) {
 	w := &where{}
 	if len(f.Topics) > 0 {
-		w.add("topic IN @topics", clickhouse.Named("topics", set(f.Topics)))
+		w.in("topic", "topics", f.Topics)
 	} else {
 		w.add("topic != ''")
 	}
-	w.add("theme IN @themes", clickhouse.Named("themes", set(themes)))
+	// Every theme ("" and each of post.Themes) is every row: the tables
+	// hold no other theme values, and leaving the condition out saved
+	// 5 ms of a 23 ms 90-day themes statement with two kinds of filters.
+	if !everyTheme(themes) {
+		w.in("theme", "themes", themes)
+	}
 	// The dimension each filter and key needs.
 	dims := map[int][]string{}
 	if len(f.Sources) > 0 {
@@ -318,9 +340,22 @@ func (q *Querier) groups(ctx context.Context, m metric, keys []string, f Filter,
 	}
 	w.add("dim = " + itoa(dim))
 	if vals := dims[dim]; vals != nil {
-		w.add("value IN @values", clickhouse.Named("values", set(vals)))
+		w.in("value", "values", vals)
 	}
 	return q.stateGroups(ctx, m, keys, "value", "q_theme_dims", "q_theme_week", q.weeksComplete, w, from, to, daily, extra)
+}
+
+// everyTheme reports whether themes holds "" and each of post.Themes.
+func everyTheme(themes []string) bool {
+	if !slices.Contains(themes, "") {
+		return false
+	}
+	for _, t := range post.Themes {
+		if !slices.Contains(themes, t) {
+			return false
+		}
+	}
+	return true
 }
 
 // keyColumns returns the SELECT expressions (k0, k1, ...) and the GROUP BY
@@ -439,10 +474,10 @@ func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Fil
 		return nil, err
 	}
 	if len(f.Sources) > 0 {
-		w.add("source IN @sources", clickhouse.Named("sources", set(f.Sources)))
+		w.in("source", "sources", f.Sources)
 	}
 	if len(f.Langs) > 0 {
-		w.add("lang IN @langs", clickhouse.Named("langs", set(f.Langs)))
+		w.in("lang", "langs", f.Langs)
 	}
 	switch {
 	case combos:
