@@ -118,10 +118,11 @@ type Store struct {
 	// ReplicatedMergeTree + ON CLUSTER DDL (true) or plain MergeTree shards
 	// migrated host by host (false).
 	ClusterReplicated bool `mapstructure:"cluster_replicated"`
-	// DriversByDimension keeps the q_driver_dims_mv view (migration 0013):
-	// drivers with one kind of filter (source, lang or sentiment) exact and
-	// fast, at the largest insert cost of any view. false: migrate drops
-	// it and those requests sample q_theme_posts.
+	// DriversByDimension keeps the q_driver_dims_mv and q_driver_combo_mv
+	// views (migrations 0013, 0015): drivers with filters (source, lang,
+	// sentiment, alone or combined) exact and fast, at the largest insert
+	// cost of any views. false: migrate drops them and those requests
+	// sample q_theme_posts.
 	DriversByDimension bool `mapstructure:"drivers_by_dimension"`
 }
 
@@ -157,10 +158,10 @@ type Query struct {
 	// the server's default, one per core).
 	MaxThreads int `mapstructure:"max_threads"`
 	// Drivers is where the drivers analysis counts: aggregate (exact, from
-	// the daily q_driver_day table, or q_driver_dims with one kind of
-	// filter; cost grows with the vocabulary) or sample (the 5,000 most
-	// recent posts per side of q_theme_posts; cost bounded whatever the
-	// vocabulary). Requests that combine two kinds of filters always sample.
+	// the daily q_driver_day table, q_driver_dims with one kind of filter,
+	// q_driver_combo with several; cost grows with the vocabulary) or
+	// sample (the 5,000 most recent posts per side of q_theme_posts; cost
+	// bounded whatever the vocabulary).
 	Drivers string `mapstructure:"drivers"`
 }
 

@@ -212,7 +212,7 @@ func benchDB(t *testing.T) (driver.Conn, string, uint64) {
 	// Only tables with more than one part in a partition: OPTIMIZE FINAL
 	// rewrites even a merged table, and the first endpoint measured would
 	// then read freshly written parts while old ones are being dropped.
-	for _, tbl := range []string{"q_theme_dims", "q_theme_week", "q_entity_day", "q_driver_day", "q_driver_dims", "q_theme_combo", "q_theme_combo_week", "topic_theme_daily", "topic_daily", "entity_daily"} {
+	for _, tbl := range []string{"q_theme_dims", "q_theme_week", "q_entity_day", "q_driver_day", "q_driver_dims", "q_driver_combo", "q_theme_combo", "q_theme_combo_week", "topic_theme_daily", "topic_daily", "entity_daily"} {
 		var unmerged uint8
 		if err := conn.QueryRow(ctx, "SELECT count() > uniqExact(partition) FROM system.parts WHERE database = @db AND table = @t AND active",
 			clickhouse.Named("db", db), clickhouse.Named("t", tbl)).Scan(&unmerged); err != nil || unmerged == 0 {

@@ -242,10 +242,10 @@ func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, slack 
 }
 
 // driverCounts counts the entities and terms of the topic x theme and of
-// the whole topic. From q_driver_day, or with one kind of filter (source,
-// lang or sentiment) q_driver_dims (driverDays: exact, the whole period),
-// when the table covers the period and query.drivers is aggregate;
-// otherwise (also when two kinds of filters are combined) in one pass over
+// the whole topic. From q_driver_day, with one kind of filter (source,
+// lang or sentiment) q_driver_dims, with several q_driver_combo
+// (driverDays: exact, the whole period), when the table covers the period
+// and query.drivers is aggregate; otherwise in one pass over
 // the two samples of q_theme_posts
 // (side 1: the most recent TermsSample posts of the topic x theme, side
 // 0: of the whole topic), every entity and term of the posts: posts per
@@ -255,9 +255,7 @@ func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, slack 
 // sizes n1 (side 1) and n (side 0).
 func (q *Querier) driverCounts(ctx context.Context, r DriversRequest, res *DriversResult) ([]driverCount, int, int, error) {
 	f := r.Filter
-	_, _, one := f.dimension()
-	aggregated := !f.byPost() || (one && !q.opts.NoDriverDims)
-	if aggregated && !q.opts.DriversSampled {
+	if (!f.byPost() || !q.opts.NoDriverDims) && !q.opts.DriversSampled {
 		out, n1, n, err := q.driverDays(ctx, r)
 		if err != nil {
 			return nil, 0, 0, err
@@ -307,8 +305,9 @@ const authorsUpTo = 16
 
 // driverDays counts every entity and term of the topic x theme (side 1)
 // and of the whole topic (side 0) over the period from q_driver_day
-// (migration 0012), or q_driver_dims (0013: the same per source, per lang
-// and per sentiment label) for f's one kind of filter: exact post counts,
+// (migration 0012), q_driver_dims (0013: the same per source, per lang
+// and per sentiment label) for f's one kind of filter, or q_driver_combo
+// (0015: per combination of the three) for several: exact post counts,
 // distinct authors on side 1 up to
 // authorsUpTo (the k check). It returns them with the two groups' sizes as
 // the table holds them (its '#' item), which the caller compares with the
@@ -319,11 +318,20 @@ func (q *Querier) driverDays(ctx context.Context, r DriversRequest) ([]driverCou
 	w.add("topic = @topic AND (theme = '' OR theme = @theme)", clickhouse.Named("topic", f.Topics[0]), clickhouse.Named("theme", f.Themes[0]))
 	w.add("day >= toDate(@from) AND day < toDate(@to)", clickhouse.Named("from", day(f.From)), clickhouse.Named("to", day(f.To)))
 	table := "q_driver_day"
-	if f.byPost() {
-		dim, vals, _ := f.dimension() // one kind (driverCounts)
+	if dim, vals, one := f.dimension(); one {
 		table = "q_driver_dims"
 		w.add("dim = " + itoa(dim))
 		w.in("value", "values", vals)
+	} else if f.byPost() {
+		table = "q_driver_combo"
+		if len(f.Sources) > 0 {
+			w.in("source", "sources", f.Sources)
+		}
+		if len(f.Langs) > 0 {
+			w.in("lang", "langs", f.Langs)
+		}
+		// slabel '' is every sentiment.
+		w.add("slabel = @slabel", clickhouse.Named("slabel", f.Sentiment))
 	}
 	switch r.Kind {
 	case "entities":

@@ -15,8 +15,9 @@ import (
 )
 
 // TestDriversTableNotBackfilled is a database that had posts before
-// migrations 0012 and 0013: q_driver_day and q_driver_dims miss them, so
-// their group sizes do not match and drivers, unfiltered and filtered, must
+// migrations 0012, 0013 and 0015: q_driver_day, q_driver_dims and
+// q_driver_combo miss them, so their group sizes do not match and drivers,
+// unfiltered and with one or two kinds of filters, must
 // count from q_theme_posts instead (here with a sample bound above the
 // groups' sizes, so both ways are exact and must agree but for the
 // authors, which the daily tables count up to 16), as it does with
@@ -38,7 +39,7 @@ func TestDriversTableNotBackfilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	var reqs []query.DriversRequest
-	for _, filter := range []url.Values{{}, {"source": {"reddit,forum"}}, {"sentiment": {"negative"}}} {
+	for _, filter := range []url.Values{{}, {"source": {"reddit,forum"}}, {"sentiment": {"negative"}}, {"source": {"reddit,forum"}, "lang": {"en"}}} {
 		v := vals("topic", querytest.Acme, "theme", "fears", "period", "60d", "min_count", "2", "limit", "1000")
 		for k, x := range filter {
 			v[k] = x
@@ -79,7 +80,8 @@ func TestDriversTableNotBackfilled(t *testing.T) {
 		}
 	}
 	// store.drivers_by_dimension false: filtered requests sample without
-	// trying q_driver_dims; unfiltered ones still read q_driver_day.
+	// trying q_driver_dims or q_driver_combo; unfiltered ones still read
+	// q_driver_day.
 	nq, err := query.New(conn, query.Options{Database: db, MinAuthors: 1, Timeout: 20 * time.Second, DriversSample: 100_000, NoDriverDims: true,
 		Now: func() time.Time { return querytest.Now }})
 	if err != nil {
@@ -96,7 +98,7 @@ func TestDriversTableNotBackfilled(t *testing.T) {
 		nd := ask(nq, req, upTo)
 		same("no q_driver_dims: entities", tables[i].Entities, nd.Entities, true)
 	}
-	for _, tbl := range []string{"q_driver_day", "q_driver_dims"} {
+	for _, tbl := range []string{"q_driver_day", "q_driver_dims", "q_driver_combo"} {
 		if err := conn.Exec(ctx, "TRUNCATE TABLE "+db+"."+tbl); err != nil {
 			t.Fatal(err)
 		}
@@ -110,8 +112,8 @@ func TestDriversTableNotBackfilled(t *testing.T) {
 	}
 
 	filled, err := querytest.Backfill(ctx, conn, db)
-	if err != nil || !slices.Equal(filled, []string{"q_driver_day", "q_driver_dims"}) {
-		t.Fatalf("backfill filled %v (%v), want q_driver_day and q_driver_dims only", filled, err)
+	if want := []string{"q_driver_day", "q_driver_dims", "q_driver_combo"}; err != nil || !slices.Equal(filled, want) {
+		t.Fatalf("backfill filled %v (%v), want %v only", filled, err, want)
 	}
 	for i, req := range reqs {
 		again := ask(q, req, 16)

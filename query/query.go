@@ -49,9 +49,10 @@ type Options struct {
 	// DriversSampled makes drivers always sample q_theme_posts instead of
 	// counting from q_driver_day (query.drivers: sample).
 	DriversSampled bool
-	// NoDriverDims makes drivers with a source, lang or sentiment filter
-	// sample without trying q_driver_dims (store.drivers_by_dimension
-	// false: its view is dropped, so the table misses recent posts).
+	// NoDriverDims makes drivers with source, lang or sentiment filters
+	// sample without trying q_driver_dims or q_driver_combo
+	// (store.drivers_by_dimension false: their views are dropped, so the
+	// tables miss recent posts).
 	NoDriverDims bool
 	// MaxThreads is ClickHouse's max_threads for every query
 	// (query.max_threads; 0: the server's default).
@@ -116,11 +117,11 @@ func (q *Querier) Ping(ctx context.Context) error {
 	ctx, cancel := q.ctx(ctx)
 	defer cancel()
 	var n uint64
-	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name IN ('q_theme_dims', 'q_theme_week', 'q_entity_day', 'q_theme_posts', 'q_driver_day', 'q_driver_dims', 'q_theme_combo', 'q_theme_combo_week', 'mentions', 'posts')",
+	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name IN ('q_theme_dims', 'q_theme_week', 'q_entity_day', 'q_theme_posts', 'q_driver_day', 'q_driver_dims', 'q_driver_combo', 'q_theme_combo', 'q_theme_combo_week', 'mentions', 'posts')",
 		clickhouse.Named("db", q.opts.Database)).Scan(&n); err != nil {
 		return q.classify(ctx, err)
 	}
-	if n < 10 { // every table the queries read
+	if n < 11 { // every table the queries read
 		return fmt.Errorf("%w: tables of %s missing (run undertone migrate up)", ErrUnavailable, q.opts.Database)
 	}
 	return nil

@@ -343,9 +343,8 @@ func TestMoversMatchPosts(t *testing.T) {
 // TestDriversMatchPosts checks drivers against SQL over posts, unfiltered
 // (exact counts over the whole period from q_driver_day, authors exact up
 // to 16, 17: more), with each kind of filter (from q_driver_dims, the same
-// per source, lang and sentiment label) and with a mix of them (counted
-// from q_theme_posts, whose 5,000-post samples hold every post of the
-// fixture's groups; authors exact).
+// per source, lang and sentiment label) and with two or three kinds (from
+// q_driver_combo, per combination of the three).
 func TestDriversMatchPosts(t *testing.T) {
 	f := loadFixture(t)
 	for _, tc := range []struct {
@@ -357,6 +356,8 @@ func TestDriversMatchPosts(t *testing.T) {
 		{"sources", vals("source", "reddit,forum"), "source IN ('reddit','forum')"},
 		{"lang", vals("lang", "de"), "lang = 'de'"},
 		{"negative", vals("sentiment", "negative"), "ts < -0.2"},
+		{"source+lang", url.Values{"source": {"reddit,forum"}, "lang": {"en"}}, "source IN ('reddit','forum') AND lang = 'en'"},
+		{"lang+negative", url.Values{"lang": {"en"}, "sentiment": {"negative"}}, "lang = 'en' AND ts < -0.2"},
 		{"mixed", url.Values{"source": {"reddit,forum,twitter"}, "lang": {"en"}, "sentiment": {"positive"}}, "source IN ('reddit','forum','twitter') AND lang = 'en' AND ts > 0.2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -381,19 +382,11 @@ func TestDriversMatchPosts(t *testing.T) {
 			if res.ThemePosts != th.posts || res.TopicPosts != vol.posts {
 				t.Fatalf("theme/topic posts %d/%d, want %d/%d", res.ThemePosts, res.TopicPosts, th.posts, vol.posts)
 			}
-			upTo := 16 // from the daily tables
-			if tc.name == "mixed" {
-				upTo = 0 // sampled
-			}
+			const upTo = 16 // from the daily tables
 			if res.Sampled || res.AuthorsUpTo != upTo || res.ThemeSample != th.posts || res.TopicSample != vol.posts {
 				t.Fatalf("sampled %v, authors up to %d, samples %d/%d: want the whole groups, authors up to %d", res.Sampled, res.AuthorsUpTo, res.ThemeSample, res.TopicSample, upTo)
 			}
-			authors := func(n uint64) uint64 {
-				if upTo > 0 {
-					return min(n, uint64(upTo)+1)
-				}
-				return n
-			}
+			authors := func(n uint64) uint64 { return min(n, upTo+1) }
 			if len(res.Entities) == 0 || len(res.Terms) == 0 {
 				t.Fatalf("no drivers: %+v", res)
 			}

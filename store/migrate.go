@@ -44,7 +44,10 @@ type Migrator struct {
 //     with one kind of filter are exact and fast. It is the most expensive
 //     view (docs/storage.md); without it those requests sample
 //     q_theme_posts for periods the table does not cover.
-var OptionalViews = []string{"q_driver_dims_mv"}
+//   - q_driver_combo_mv (migration 0015; the same setting): the same per
+//     combination of source, lang and sentiment label, for drivers with
+//     two kinds of filters (see docs/storage.md).
+var OptionalViews = []string{"q_driver_dims_mv", "q_driver_combo_mv"}
 
 // WithViewsOff makes Up drop the named optional views (OptionalViews)
 // after the migrations, and create the others again if an earlier run

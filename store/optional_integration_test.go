@@ -10,20 +10,21 @@ import (
 	"github.com/undertone/undertone/store/storetest"
 )
 
-// TestOptionalViews turns q_driver_dims_mv off (store.drivers_by_dimension:
-// false) on a migrated database: MigrateHosts drops it, posts written then
-// reach q_driver_day but not q_driver_dims; turned on again it is created
-// again from its migration and the next posts reach both. Migrating again
-// in the same state changes nothing.
+// TestOptionalViews turns q_driver_dims_mv and q_driver_combo_mv off
+// (store.drivers_by_dimension: false) on a migrated database: MigrateHosts
+// drops them, posts written then reach q_driver_day but not q_driver_dims
+// or q_driver_combo; turned on again they are created again from their
+// migrations and the next posts reach all three. Migrating again in the
+// same state changes nothing.
 func TestOptionalViews(t *testing.T) {
 	addr := testenv.ClickHouse(t)
 	db := testenv.Database(t, addr)
 	cfg, conn := migrated(t, addr, db)
-	view := func() uint64 {
-		return count(t, conn, "SELECT count() FROM system.tables WHERE database = '"+db+"' AND name = 'q_driver_dims_mv'")
+	views := func() uint64 {
+		return count(t, conn, "SELECT count() FROM system.tables WHERE database = '"+db+"' AND name IN ('q_driver_dims_mv', 'q_driver_combo_mv')")
 	}
-	if view() != 1 {
-		t.Fatal("a fresh schema lacks q_driver_dims_mv")
+	if views() != 2 || len(store.OptionalViews) != 2 {
+		t.Fatalf("a fresh schema has %d of the optional views %v, want both", views(), store.OptionalViews)
 	}
 	migrate := func(off ...string) {
 		t.Helper()
@@ -38,30 +39,34 @@ func TestOptionalViews(t *testing.T) {
 	dims := func() uint64 {
 		return count(t, conn, "SELECT countMerge(posts) FROM "+db+".q_driver_dims WHERE item = '#'")
 	}
+	combo := func() uint64 {
+		return count(t, conn, "SELECT countMerge(posts) FROM "+db+".q_driver_combo WHERE item = '#'")
+	}
 	day := func() uint64 {
 		return count(t, conn, "SELECT countMerge(posts) FROM "+db+".q_driver_day WHERE item = '#'")
 	}
 
-	migrate("q_driver_dims_mv")
-	migrate("q_driver_dims_mv")
-	if view() != 0 {
-		t.Fatal("q_driver_dims_mv still there with the view off")
+	migrate(store.OptionalViews...)
+	migrate(store.OptionalViews...)
+	if views() != 0 {
+		t.Fatal("optional views still there with the views off")
 	}
 	writeAll(t, w, posts[:300], 300)
-	if d, n := dims(), day(); d != 0 || n == 0 {
-		t.Fatalf("view off: q_driver_dims counts %d posts (want 0), q_driver_day %d (want some)", d, n)
+	if d, c, n := dims(), combo(), day(); d != 0 || c != 0 || n == 0 {
+		t.Fatalf("views off: q_driver_dims counts %d posts, q_driver_combo %d (want 0), q_driver_day %d (want some)", d, c, n)
 	}
 	before := day()
 
 	migrate()
 	migrate()
-	if view() != 1 {
-		t.Fatal("q_driver_dims_mv not created again")
+	if views() != 2 {
+		t.Fatal("optional views not created again")
 	}
 	writeAll(t, w, posts[300:], 300)
 	// Three dimensions: each grain counts once per source, lang and
-	// sentiment label.
-	if d, n := dims(), day(); n == before || d != 3*(n-before) {
-		t.Fatalf("view on again: q_driver_dims counts %d, want 3 x %d (the new grains of q_driver_day)", d, n-before)
+	// sentiment label; twice in the combinations (its sentiment label and
+	// every sentiment).
+	if d, c, n := dims(), combo(), day(); n == before || d != 3*(n-before) || c != 2*(n-before) {
+		t.Fatalf("views on again: q_driver_dims counts %d, q_driver_combo %d, want 3 x and 2 x %d (the new grains of q_driver_day)", d, c, n-before)
 	}
 }

@@ -59,9 +59,9 @@ func TestRetention(t *testing.T) {
 	if n := count(t, conn, "SELECT count() FROM "+db+".q_theme_posts WHERE created_at < toDateTime('2026-05-01 00:00:00', 'UTC')"); n != 0 {
 		t.Errorf("%d q_theme_posts rows older than May left", n)
 	}
-	// So do the daily counts of the posts' words (0012, 0013), and only
-	// those months.
-	for _, tbl := range []string{"q_driver_day", "q_driver_dims"} {
+	// So do the daily counts of the posts' words (0012, 0013, 0015), and
+	// only those months.
+	for _, tbl := range []string{"q_driver_day", "q_driver_dims", "q_driver_combo"} {
 		if n := count(t, conn, "SELECT count() FROM "+db+"."+tbl+" WHERE day < toDate('2026-05-01')"); n != 0 {
 			t.Errorf("%d %s rows older than May left", n, tbl)
 		}

@@ -34,7 +34,7 @@ func viewsOff(cfg config.Config) []string {
 	if cfg.Store.DriversByDimension {
 		return nil
 	}
-	return []string{"q_driver_dims_mv"}
+	return []string{"q_driver_dims_mv", "q_driver_combo_mv"}
 }
 
 // migrateOnStart applies pending migrations when store.migrate_on_start is

@@ -102,7 +102,7 @@ func LoadSynthetic(ctx context.Context, conn driver.Conn, db string, n, chunk ui
 }
 
 // backfills are the SELECTs of the query API's materialized views
-// (migrations 0010-0014), for tables created after posts had rows.
+// (migrations 0010-0015), for tables created after posts had rows.
 var backfills = map[string]string{
 	"q_theme_dims": `SELECT toDate(created_at) AS day, arrayJoin([0, 1, 2, 3]) AS dim, mt AS topic, mh AS theme,
  ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,
@@ -121,11 +121,7 @@ var backfills = map[string]string{
  arrayFilter((e, t) -> t = mt, e_entity, e_topic) AS entities, arrayFilter((y, t) -> t = mt, e_type, e_topic) AS entity_types,
  arrayDistinct(extractAll(lowerUTF8(text), '\\p{L}{4,}')) AS terms
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != '' AND {range}`,
-	"q_driver_day": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme,
- (arrayJoin(arrayConcat([('#', '')],
- arrayMap((e, y) -> (concat('e', e), y), arrayFilter((e, t) -> t = mt, e_entity, e_topic), arrayFilter((y, t) -> t = mt, e_type, e_topic)),
- arrayMap(w -> (concat('t', w), ''), arrayDistinct(extractAll(lowerUTF8(text), '\\p{L}{4,}'))))) AS it).1 AS item, it.2 AS item_type,
- countState() AS posts, uniqUpToState(16)(author_pseudonym) AS authors_k
+	"q_driver_day": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme,` + driverItems + `
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
  GROUP BY day, topic, theme, item, item_type`,
 	"q_theme_combo": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme, source, lang,
@@ -139,17 +135,27 @@ var backfills = map[string]string{
  uniqUpToState(16)(author_pseudonym) AS authors_k
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE {range} GROUP BY week, topic, theme, source, lang, slabel`,
 	"q_driver_dims": `SELECT toDate(created_at) AS day, arrayJoin([1, 2, 3]) AS dim, mt AS topic, mh AS theme,
- [source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim] AS value,
+ [source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim] AS value,` + driverItems + `
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
+ GROUP BY day, dim, topic, theme, value, item, item_type`,
+	"q_driver_combo": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme, source, lang,
+ arrayJoin([multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral'), '']) AS slabel,` + driverItems + `
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
+ GROUP BY day, topic, theme, source, lang, slabel, item, item_type`,
+}
+
+// driverItems are the item columns of the drivers tables' backfills
+// (q_driver_day, q_driver_dims, q_driver_combo): '#' once per grain (the
+// group size), 'e' + each entity of the grain's topic, 't' + each
+// distinct word of 4+ letters, with the counts and author states.
+const driverItems = `
  (arrayJoin(arrayConcat([('#', '')],
  arrayMap((e, y) -> (concat('e', e), y), arrayFilter((e, t) -> t = mt, e_entity, e_topic), arrayFilter((y, t) -> t = mt, e_type, e_topic)),
  arrayMap(w -> (concat('t', w), ''), arrayDistinct(extractAll(lowerUTF8(text), '\\p{L}{4,}'))))) AS it).1 AS item, it.2 AS item_type,
- countState() AS posts, uniqUpToState(16)(author_pseudonym) AS authors_k
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
- GROUP BY day, dim, topic, theme, value, item, item_type`,
-}
+ countState() AS posts, uniqUpToState(16)(author_pseudonym) AS authors_k`
 
 // BackfillTables are the query API's tables Backfill fills, in order.
-var BackfillTables = []string{"q_theme_dims", "q_theme_week", "q_entity_day", "q_theme_posts", "q_driver_day", "q_driver_dims", "q_theme_combo", "q_theme_combo_week"}
+var BackfillTables = []string{"q_theme_dims", "q_theme_week", "q_entity_day", "q_theme_posts", "q_driver_day", "q_driver_dims", "q_theme_combo", "q_theme_combo_week", "q_driver_combo"}
 
 // backfillColumns name the columns of each backfill INSERT.
 var backfillColumns = map[string]string{
@@ -159,6 +165,7 @@ var backfillColumns = map[string]string{
 	"q_theme_posts":      "(topic, theme, created_at, post_id, source, lang, author_pseudonym, sentiment, text, entities, entity_types, terms)",
 	"q_driver_day":       "(day, topic, theme, item, item_type, posts, authors_k)",
 	"q_driver_dims":      "(day, dim, topic, theme, value, item, item_type, posts, authors_k)",
+	"q_driver_combo":     "(day, topic, theme, source, lang, slabel, item, item_type, posts, authors_k)",
 	"q_theme_combo":      "(day, topic, theme, source, lang, slabel, post_count, sentiment_sum, authors, authors_k)",
 	"q_theme_combo_week": "(week, topic, theme, source, lang, slabel, post_count, sentiment_sum, authors, authors_k)",
 }
@@ -178,8 +185,8 @@ const backfillRange = "created_at >= toDateTime(@bf_from, 'UTC') AND created_at 
 // quarter of its rows; the split was not re-measured and is kept as a
 // bound).
 // q_driver_dims (0013) has up to one row per source, lang and sentiment
-// label of each.
-var backfillParts = map[string]int{"q_driver_day": 8, "q_driver_dims": 8}
+// label of each, q_driver_combo (0015) one per combination of the three.
+var backfillParts = map[string]int{"q_driver_day": 8, "q_driver_dims": 8, "q_driver_combo": 8}
 
 // Backfill fills each empty query-API aggregate from posts, a month per
 // INSERT. It is only correct while nothing else writes to posts (a view and
