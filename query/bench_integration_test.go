@@ -106,6 +106,12 @@ func TestBenchAPI(t *testing.T) {
 		{"drivers+2filters", func() string {
 			return "/api/v1/drivers?topic=" + topic() + "&theme=" + theme() + "&period=" + []string{"7d", "30d"}[rng.IntN(2)] + "&source=reddit,forum&lang=en"
 		}},
+		// A sentiment with one other kind: drivers then read one label of
+		// every combination of the other kind's values.
+		{"drivers+sentiment+1", func() string {
+			return "/api/v1/drivers?topic=" + topic() + "&theme=" + theme() + "&period=" + []string{"7d", "30d"}[rng.IntN(2)] +
+				"&sentiment=negative" + []string{"&source=reddit,forum", "&lang=en"}[rng.IntN(2)]
+		}},
 		{"themes+2filters", func() string {
 			return "/api/v1/themes?topic=" + topic() + "&period=" + period() + "&source=reddit,forum&lang=en"
 		}},

@@ -323,14 +323,17 @@ func (q *Querier) driverDays(ctx context.Context, r DriversRequest) ([]driverCou
 		w.add("dim = " + itoa(dim))
 		w.in("value", "values", vals)
 	} else if f.byPost() {
+		// The combination rows for the kinds filtered on: src and lng
+		// '*' are every source and lang, slabel '' every sentiment.
 		table = "q_driver_combo"
-		if len(f.Sources) > 0 {
-			w.in("source", "sources", f.Sources)
+		every := func(col, name string, vals []string) {
+			if len(vals) == 0 {
+				vals = []string{"*"}
+			}
+			w.in(col, name, vals)
 		}
-		if len(f.Langs) > 0 {
-			w.in("lang", "langs", f.Langs)
-		}
-		// slabel '' is every sentiment.
+		every("src", "sources", f.Sources)
+		every("lng", "langs", f.Langs)
 		w.add("slabel = @slabel", clickhouse.Named("slabel", f.Sentiment))
 	}
 	switch r.Kind {

@@ -358,6 +358,7 @@ func TestDriversMatchPosts(t *testing.T) {
 		{"negative", vals("sentiment", "negative"), "ts < -0.2"},
 		{"source+lang", url.Values{"source": {"reddit,forum"}, "lang": {"en"}}, "source IN ('reddit','forum') AND lang = 'en'"},
 		{"lang+negative", url.Values{"lang": {"en"}, "sentiment": {"negative"}}, "lang = 'en' AND ts < -0.2"},
+		{"sources+positive", url.Values{"source": {"reddit,forum"}, "sentiment": {"positive"}}, "source IN ('reddit','forum') AND ts > 0.2"},
 		{"mixed", url.Values{"source": {"reddit,forum,twitter"}, "lang": {"en"}, "sentiment": {"positive"}}, "source IN ('reddit','forum','twitter') AND lang = 'en' AND ts > 0.2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -138,10 +138,11 @@ var backfills = map[string]string{
  [source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim] AS value,` + driverItems + `
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
  GROUP BY day, dim, topic, theme, value, item, item_type`,
-	"q_driver_combo": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme, source, lang,
- arrayJoin([multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral'), '']) AS slabel,` + driverItems + `
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
- GROUP BY day, topic, theme, source, lang, slabel, item, item_type`,
+	"q_driver_combo": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme,
+ (arrayJoin([(source, lang, sl), (source, lang, ''), (source, '*', sl), ('*', lang, sl)]) AS c).1 AS src, c.2 AS lng, c.3 AS slabel,` + driverItems + `
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, arrayMap(x -> multiIf(x < -0.2, 'negative', x > 0.2, 'positive', 'neutral'), m_sentiment) AS sl
+ WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
+ GROUP BY day, topic, theme, src, lng, slabel, item, item_type`,
 }
 
 // driverItems are the item columns of the drivers tables' backfills
@@ -165,7 +166,7 @@ var backfillColumns = map[string]string{
 	"q_theme_posts":      "(topic, theme, created_at, post_id, source, lang, author_pseudonym, sentiment, text, entities, entity_types, terms)",
 	"q_driver_day":       "(day, topic, theme, item, item_type, posts, authors_k)",
 	"q_driver_dims":      "(day, dim, topic, theme, value, item, item_type, posts, authors_k)",
-	"q_driver_combo":     "(day, topic, theme, source, lang, slabel, item, item_type, posts, authors_k)",
+	"q_driver_combo":     "(day, topic, theme, src, lng, slabel, item, item_type, posts, authors_k)",
 	"q_theme_combo":      "(day, topic, theme, source, lang, slabel, post_count, sentiment_sum, authors, authors_k)",
 	"q_theme_combo_week": "(week, topic, theme, source, lang, slabel, post_count, sentiment_sum, authors, authors_k)",
 }
