@@ -115,6 +115,15 @@ func TestBenchAPI(t *testing.T) {
 		{"themes+2filters", func() string {
 			return "/api/v1/themes?topic=" + topic() + "&period=" + period() + "&source=reddit,forum&lang=en"
 		}},
+		{"themes+sentiment+1", func() string {
+			return "/api/v1/themes?topic=" + topic() + "&period=" + period() + "&sentiment=negative" + []string{"&source=reddit,forum", "&lang=en"}[rng.IntN(2)]
+		}},
+		{"sov+sentiment+1", func() string {
+			return "/api/v1/sov?period=" + period() + "&sentiment=negative" + []string{"&source=reddit,forum", "&lang=en"}[rng.IntN(2)]
+		}},
+		{"movers+sentiment+1", func() string {
+			return "/api/v1/movers?period=" + []string{"7d", "30d"}[rng.IntN(2)] + "&sentiment=negative" + []string{"&source=reddit,forum", "&lang=en"}[rng.IntN(2)]
+		}},
 		{"trend+2filters", func() string {
 			return "/api/v1/trend?topic=" + topic() + "&period=" + period() + "&source=reddit,forum&lang=en"
 		}},
@@ -218,7 +227,7 @@ func benchDB(t *testing.T) (driver.Conn, string, uint64) {
 	// Only tables with more than one part in a partition: OPTIMIZE FINAL
 	// rewrites even a merged table, and the first endpoint measured would
 	// then read freshly written parts while old ones are being dropped.
-	for _, tbl := range []string{"q_theme_dims", "q_theme_week", "q_entity_day", "q_driver_day", "q_driver_dims", "q_driver_combo", "q_theme_combo", "q_theme_combo_week", "topic_theme_daily", "topic_daily", "entity_daily"} {
+	for _, tbl := range []string{"q_theme_dims", "q_theme_week", "q_entity_day", "q_driver_day", "q_driver_dims", "q_driver_combo", "q_theme_cube", "q_theme_cube_week", "topic_theme_daily", "topic_daily", "entity_daily"} {
 		var unmerged uint8
 		if err := conn.QueryRow(ctx, "SELECT count() > uniqExact(partition) FROM system.parts WHERE database = @db AND table = @t AND active",
 			clickhouse.Named("db", db), clickhouse.Named("t", tbl)).Scan(&unmerged); err != nil || unmerged == 0 {

@@ -70,8 +70,8 @@ type Querier struct {
 	opts       Options
 	db         string
 	weeks      *coverage // q_theme_week's complete weeks
-	combos     *coverage // q_theme_combo's complete days
-	comboWeeks *coverage // q_theme_combo_week's complete weeks
+	combos     *coverage // q_theme_cube's complete days
+	comboWeeks *coverage // q_theme_cube_week's complete weeks
 }
 
 var identRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`)
@@ -117,7 +117,7 @@ func (q *Querier) Ping(ctx context.Context) error {
 	ctx, cancel := q.ctx(ctx)
 	defer cancel()
 	var n uint64
-	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name IN ('q_theme_dims', 'q_theme_week', 'q_entity_day', 'q_theme_posts', 'q_driver_day', 'q_driver_dims', 'q_driver_combo', 'q_theme_combo', 'q_theme_combo_week', 'mentions', 'posts')",
+	if err := q.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = @db AND name IN ('q_theme_dims', 'q_theme_week', 'q_entity_day', 'q_theme_posts', 'q_driver_day', 'q_driver_dims', 'q_driver_combo', 'q_theme_cube', 'q_theme_cube_week', 'mentions', 'posts')",
 		clickhouse.Named("db", q.opts.Database)).Scan(&n); err != nil {
 		return q.classify(ctx, err)
 	}
@@ -189,7 +189,7 @@ func (w *where) sql() string {
 // in adds "col is one of vals" as equalities joined by OR, each value
 // its own bound argument (name0, name1, ...; name for a single value).
 // ClickHouse 18.16 analyses the sorting key far better for equalities
-// than for IN with a set: on q_theme_combo_week a source, lang, topic
+// than for IN with a set: on q_theme_combo_week (0014) a source, lang, topic
 // filter written with IN read 992 rows in 7 ms of server time, with
 // equalities 320 rows in 4 ms (docs/api.md). vals must not be empty
 // (MaxListValues bounds them).
@@ -281,8 +281,8 @@ const (
 // key needs single days and the weekly table holds those weeks completely
 // (weeksComplete), so a 90-day answer merges 18 states per group instead
 // of 90. A filter that combines two dimensions (say source and lang)
-// reads q_theme_combo (migration 0014: a row per combination of source,
-// lang and sentiment label; full weeks from q_theme_combo_week as above)
+// reads q_theme_cube (migration 0016: rows per combination of source,
+// lang and sentiment label; full weeks from q_theme_cube_week as above)
 // when it holds the period (combosComplete), else the mentions fact table. themes restricts theme
 // values ("" is the topic's whole volume); no topics means every topic
 // except "" (all posts).
@@ -360,14 +360,15 @@ func everyTheme(themes []string) bool {
 }
 
 // keyColumns returns the SELECT expressions (k0, k1, ...) and the GROUP BY
-// names of keys; value, when set, replaces the source and lang keys (the
-// dimension tables' value column).
-func keyColumns(keys []string, value string) (sel, grp []string) {
+// names of keys; rename maps a key to the table's column for it (the
+// source and lang keys are q_theme_dims' value, q_theme_cube's src and
+// lng).
+func keyColumns(keys []string, rename map[string]string) (sel, grp []string) {
 	sel = make([]string, len(keys))
 	grp = make([]string, len(keys))
 	for i, k := range keys {
-		if value != "" && (k == keySource || k == keyLang) {
-			k = value
+		if col, ok := rename[k]; ok {
+			k = col
 		}
 		sel[i] = "toString(" + k + ") AS k" + strconv.Itoa(i)
 		grp[i] = "k" + strconv.Itoa(i)
@@ -378,15 +379,15 @@ func keyColumns(keys []string, value string) (sel, grp []string) {
 // stateGroups is the groups statement over a pair of aggregate tables
 // (daily and weekly, periodRows) whose rows carry post_count,
 // sentiment_sum and the author states; dims are their dimension columns
-// ("value" for q_theme_dims, "source, lang" for q_theme_combo), which a
-// "value" key renames.
+// ("value" for q_theme_dims, "src, lng" for q_theme_cube), which the
+// source and lang keys read.
 func (q *Querier) stateGroups(ctx context.Context, m metric, keys []string, dims, daily, weekly string,
 	complete func(context.Context, time.Time, time.Time) (bool, error), w *where, from, to time.Time, byDay bool, extra []any) ([]group, error) {
-	value := ""
-	if dims == "value" {
-		value = "value"
+	rename := map[string]string{keySource: "value", keyLang: "value"}
+	if dims != "value" {
+		rename = map[string]string{keySource: "src", keyLang: "lng"}
 	}
-	sel, grp := keyColumns(keys, value)
+	sel, grp := keyColumns(keys, rename)
 	authCol, authMerge := "authors", "uniqHLL12Merge(authors)"
 	if m == kOnly {
 		authCol, authMerge = "authors_k", "uniqUpToMerge("+itoa(authorsUpTo)+")(authors_k)"
@@ -465,40 +466,55 @@ func weekStart(t time.Time) time.Time {
 }
 
 // factGroups is groups for filters that combine dimensions the other
-// aggregates keep apart: over q_theme_combo (full ISO weeks from
-// q_theme_combo_week unless daily) when it holds the period, else over the
+// aggregates keep apart: over q_theme_cube (full ISO weeks from
+// q_theme_cube_week unless daily) when it holds the period, else over the
 // mentions fact table. Both are exact; mentions is slower (it reads one row
 // per post x topic x theme).
 func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Filter, from, to time.Time, daily bool, w *where, extra []any) ([]group, error) {
-	combos, err := q.combosComplete(ctx, from, to)
+	cube, err := q.combosComplete(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
-	if len(f.Sources) > 0 {
-		w.in("source", "sources", f.Sources)
+	// The cube's rows for the kinds filtered on or grouped by (migration
+	// 0016): src and lng '*' are every source and every lang, slabel ''
+	// every sentiment; it has no row with both '*' or one '*' and every
+	// sentiment (groups reads q_theme_dims for those).
+	every := func(vals []string, key string) bool { return len(vals) == 0 && !slices.Contains(keys, key) }
+	srcEvery, lngEvery := every(f.Sources, keySource), every(f.Langs, keyLang)
+	if !cube || (srcEvery || lngEvery) && (f.Sentiment == "" || srcEvery == lngEvery) {
+		return q.mentionGroups(ctx, m, keys, f, from, to, w, extra)
 	}
-	if len(f.Langs) > 0 {
-		w.in("lang", "langs", f.Langs)
-	}
-	switch {
-	case combos:
-		// slabel '' is every sentiment.
-		w.add("slabel = @slabel", clickhouse.Named("slabel", f.Sentiment))
-	case f.Sentiment != "":
-		w.add(sentimentCond("sentiment", f.Sentiment))
-	}
-	if !combos {
-		sel, grp := keyColumns(keys, "")
-		args := append(w.args, clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
-		aggs := "count(), uniqHLL12(author_pseudonym), sum(toFloat64(sentiment))"
-		if m == kOnly {
-			aggs = "count(), uniqUpTo(" + itoa(authorsUpTo) + ")(author_pseudonym), sum(toFloat64(sentiment))"
+	for _, c := range []struct {
+		col, name string
+		vals      []string
+		every     bool
+	}{{"src", "sources", f.Sources, srcEvery}, {"lng", "langs", f.Langs, lngEvery}} {
+		switch {
+		case len(c.vals) > 0:
+			w.in(c.col, c.name, c.vals)
+		case c.every:
+			w.add(c.col + " = '*'")
+		default: // a key: every value's rows
+			w.add(c.col + " != '*'")
 		}
-		sql := "SELECT " + strings.Join(sel, ", ") + ", " + aggs + " FROM " + q.db + ".mentions WHERE " + w.sql() +
-			" AND day >= toDate(@from) AND day < toDate(@to) GROUP BY " + strings.Join(grp, ", ")
-		return q.scanGroups(ctx, len(keys), sql, append(args, extra...)...)
 	}
-	return q.stateGroups(ctx, m, keys, "source, lang", "q_theme_combo", "q_theme_combo_week", q.comboWeeksComplete, w, from, to, daily, extra)
+	w.add("slabel = @slabel", clickhouse.Named("slabel", f.Sentiment))
+	return q.stateGroups(ctx, m, keys, "src, lng", "q_theme_cube", "q_theme_cube_week", q.comboWeeksComplete, w, from, to, daily, extra)
+}
+
+// mentionGroups is groups over the mentions fact table: one row per post x
+// topic x theme, exact for any mix of filters.
+func (q *Querier) mentionGroups(ctx context.Context, m metric, keys []string, f Filter, from, to time.Time, w *where, extra []any) ([]group, error) {
+	postFilters(w, f, "sentiment")
+	sel, grp := keyColumns(keys, nil)
+	args := append(w.args, clickhouse.Named("from", day(from)), clickhouse.Named("to", day(to)))
+	aggs := "count(), uniqHLL12(author_pseudonym), sum(toFloat64(sentiment))"
+	if m == kOnly {
+		aggs = "count(), uniqUpTo(" + itoa(authorsUpTo) + ")(author_pseudonym), sum(toFloat64(sentiment))"
+	}
+	sql := "SELECT " + strings.Join(sel, ", ") + ", " + aggs + " FROM " + q.db + ".mentions WHERE " + w.sql() +
+		" AND day >= toDate(@from) AND day < toDate(@to) GROUP BY " + strings.Join(grp, ", ")
+	return q.scanGroups(ctx, len(keys), sql, append(args, extra...)...)
 }
 
 func (q *Querier) scanGroups(ctx context.Context, nkeys int, sql string, args ...any) ([]group, error) {

@@ -292,7 +292,7 @@ func TestMoversMatchPosts(t *testing.T) {
 	if fears == nil || !fears.Significant || fears.Lift == nil || *fears.Lift < 1.5 || res.Rows[0] != *fears {
 		t.Fatalf("acme fears should be the top significant mover: %+v (rows %+v)", fears, res.Rows)
 	}
-	// Two kinds of filters (q_theme_combo: full weeks on each side of the
+	// Two kinds of filters (q_theme_cube: full weeks on each side of the
 	// current period's start, the days around them).
 	req2, err := query.ParseMovers(vals("period", "30d", "min_volume", "1", "source", "reddit,forum", "lang", "en"), querytest.Now, 1000)
 	if err != nil {

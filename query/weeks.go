@@ -51,7 +51,7 @@ func (q *Querier) weeksComplete(ctx context.Context, ws, we time.Time) (bool, er
 }
 
 // combosComplete reports whether every day in [from, to) before today is
-// complete in q_theme_combo (migration 0014). Today is not checked: the
+// complete in q_theme_cube (migration 0016). Today is not checked: the
 // views of one INSERT are not applied at once, and a table created today
 // and not backfilled fails the check on the days before.
 func (q *Querier) combosComplete(ctx context.Context, from, to time.Time) (bool, error) {
@@ -61,16 +61,16 @@ func (q *Querier) combosComplete(ctx context.Context, from, to time.Time) (bool,
 }
 
 // comboWeeksComplete reports whether every ISO week starting in [ws, we)
-// is complete in q_theme_combo_week (migration 0014).
+// is complete in q_theme_cube_week (migration 0016).
 func (q *Querier) comboWeeksComplete(ctx context.Context, ws, we time.Time) (bool, error) {
 	return q.complete(ctx, q.comboWeeks, q.loadComboWeeks, ws, we, we, 7)
 }
 
-// loadComboWeeks compares q_theme_combo_week's whole-volume post counts
-// (theme "", every source and lang, slabel "": every sentiment) with
-// q_theme_week's (dim 0) per week.
+// loadComboWeeks compares q_theme_cube_week's whole-volume post counts
+// (theme "", the every-source rows: each post once, per lang and
+// sentiment label) with q_theme_week's (dim 0) per week.
 func (q *Querier) loadComboWeeks(ctx context.Context) (map[string]bool, error) {
-	return q.loadCoverage(ctx, "week", "q_theme_combo_week", "slabel = ''", "week", "q_theme_week")
+	return q.loadCoverage(ctx, "week", "q_theme_cube_week", "src = '*'", "week", "q_theme_week")
 }
 
 // loadWeeks compares the two tables' whole-volume post counts (dim 0,
@@ -79,11 +79,10 @@ func (q *Querier) loadWeeks(ctx context.Context) (map[string]bool, error) {
 	return q.loadCoverage(ctx, "week", "q_theme_week", "dim = 0", "toMonday(day)", "q_theme_dims")
 }
 
-// loadCombos compares q_theme_combo's whole-volume post counts (theme "",
-// every source and lang, slabel "": every sentiment) with q_theme_dims'
-// (dim 0) per day.
+// loadCombos compares q_theme_cube's whole-volume post counts (theme "",
+// the every-source rows) with q_theme_dims' (dim 0) per day.
 func (q *Querier) loadCombos(ctx context.Context) (map[string]bool, error) {
-	return q.loadCoverage(ctx, "day", "q_theme_combo", "slabel = ''", "day", "q_theme_dims")
+	return q.loadCoverage(ctx, "day", "q_theme_cube", "src = '*'", "day", "q_theme_dims")
 }
 
 // loadCoverage compares, per period, the whole-volume post count (theme
@@ -93,9 +92,9 @@ func (q *Querier) loadCombos(ctx context.Context) (map[string]bool, error) {
 func (q *Querier) loadCoverage(ctx context.Context, period, table, cond, refPeriod, ref string) (map[string]bool, error) {
 	ctx, cancel := q.ctx(ctx)
 	defer cancel()
-	rows, err := q.conn.Query(ctx, "SELECT toString(p), sumIf(c, src = 1) = sumIf(c, src = 0) FROM ("+
-		"SELECT "+period+" AS p, 1 AS src, countMerge(post_count) AS c FROM "+q.db+"."+table+" WHERE "+cond+" AND theme = '' GROUP BY p"+
-		" UNION ALL SELECT "+refPeriod+" AS p, 0 AS src, countMerge(post_count) AS c FROM "+q.db+"."+ref+" WHERE dim = 0 AND theme = '' GROUP BY p"+
+	rows, err := q.conn.Query(ctx, "SELECT toString(p), sumIf(c, side = 1) = sumIf(c, side = 0) FROM ("+
+		"SELECT "+period+" AS p, 1 AS side, countMerge(post_count) AS c FROM "+q.db+"."+table+" WHERE "+cond+" AND theme = '' GROUP BY p"+
+		" UNION ALL SELECT "+refPeriod+" AS p, 0 AS side, countMerge(post_count) AS c FROM "+q.db+"."+ref+" WHERE dim = 0 AND theme = '' GROUP BY p"+
 		") GROUP BY p")
 	if err != nil {
 		return nil, q.classify(ctx, err)

@@ -102,7 +102,7 @@ func LoadSynthetic(ctx context.Context, conn driver.Conn, db string, n, chunk ui
 }
 
 // backfills are the SELECTs of the query API's materialized views
-// (migrations 0010-0015), for tables created after posts had rows.
+// (migrations 0010-0016), for tables created after posts had rows.
 var backfills = map[string]string{
 	"q_theme_dims": `SELECT toDate(created_at) AS day, arrayJoin([0, 1, 2, 3]) AS dim, mt AS topic, mh AS theme,
  ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,
@@ -124,16 +124,20 @@ var backfills = map[string]string{
 	"q_driver_day": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme,` + driverItems + `
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
  GROUP BY day, topic, theme, item, item_type`,
-	"q_theme_combo": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme, source, lang,
- arrayJoin([multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral'), '']) AS slabel,
+	"q_theme_cube": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme,
+ (arrayJoin([(source, lang, sl), (source, lang, ''), (source, '*', sl), ('*', lang, sl)]) AS c).1 AS src, c.2 AS lng, c.3 AS slabel,
  countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
  uniqUpToState(16)(author_pseudonym) AS authors_k
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE {range} GROUP BY day, topic, theme, source, lang, slabel`,
-	"q_theme_combo_week": `SELECT toMonday(toDate(created_at)) AS week, mt AS topic, mh AS theme, source, lang,
- arrayJoin([multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral'), '']) AS slabel,
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms,
+ arrayMap(x -> multiIf(x < -0.2, 'negative', x > 0.2, 'positive', 'neutral'), m_sentiment) AS sl
+ WHERE {range} GROUP BY day, topic, theme, src, lng, slabel`,
+	"q_theme_cube_week": `SELECT toMonday(toDate(created_at)) AS week, mt AS topic, mh AS theme,
+ (arrayJoin([(source, lang, sl), (source, lang, ''), (source, '*', sl), ('*', lang, sl)]) AS c).1 AS src, c.2 AS lng, c.3 AS slabel,
  countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
  uniqUpToState(16)(author_pseudonym) AS authors_k
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE {range} GROUP BY week, topic, theme, source, lang, slabel`,
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms,
+ arrayMap(x -> multiIf(x < -0.2, 'negative', x > 0.2, 'positive', 'neutral'), m_sentiment) AS sl
+ WHERE {range} GROUP BY week, topic, theme, src, lng, slabel`,
 	"q_driver_dims": `SELECT toDate(created_at) AS day, arrayJoin([1, 2, 3]) AS dim, mt AS topic, mh AS theme,
  [source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim] AS value,` + driverItems + `
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
@@ -156,19 +160,19 @@ const driverItems = `
  countState() AS posts, uniqUpToState(16)(author_pseudonym) AS authors_k`
 
 // BackfillTables are the query API's tables Backfill fills, in order.
-var BackfillTables = []string{"q_theme_dims", "q_theme_week", "q_entity_day", "q_theme_posts", "q_driver_day", "q_driver_dims", "q_theme_combo", "q_theme_combo_week", "q_driver_combo"}
+var BackfillTables = []string{"q_theme_dims", "q_theme_week", "q_entity_day", "q_theme_posts", "q_driver_day", "q_driver_dims", "q_theme_cube", "q_theme_cube_week", "q_driver_combo"}
 
 // backfillColumns name the columns of each backfill INSERT.
 var backfillColumns = map[string]string{
-	"q_theme_dims":       "(day, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
-	"q_theme_week":       "(week, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
-	"q_entity_day":       "(day, topic, entity, entity_type, mentions, sentiment_sum, authors_k)",
-	"q_theme_posts":      "(topic, theme, created_at, post_id, source, lang, author_pseudonym, sentiment, text, entities, entity_types, terms)",
-	"q_driver_day":       "(day, topic, theme, item, item_type, posts, authors_k)",
-	"q_driver_dims":      "(day, dim, topic, theme, value, item, item_type, posts, authors_k)",
-	"q_driver_combo":     "(day, topic, theme, src, lng, slabel, item, item_type, posts, authors_k)",
-	"q_theme_combo":      "(day, topic, theme, source, lang, slabel, post_count, sentiment_sum, authors, authors_k)",
-	"q_theme_combo_week": "(week, topic, theme, source, lang, slabel, post_count, sentiment_sum, authors, authors_k)",
+	"q_theme_dims":      "(day, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
+	"q_theme_week":      "(week, dim, topic, theme, value, post_count, sentiment_sum, authors, authors_k)",
+	"q_entity_day":      "(day, topic, entity, entity_type, mentions, sentiment_sum, authors_k)",
+	"q_theme_posts":     "(topic, theme, created_at, post_id, source, lang, author_pseudonym, sentiment, text, entities, entity_types, terms)",
+	"q_driver_day":      "(day, topic, theme, item, item_type, posts, authors_k)",
+	"q_driver_dims":     "(day, dim, topic, theme, value, item, item_type, posts, authors_k)",
+	"q_driver_combo":    "(day, topic, theme, src, lng, slabel, item, item_type, posts, authors_k)",
+	"q_theme_cube":      "(day, topic, theme, src, lng, slabel, post_count, sentiment_sum, authors, authors_k)",
+	"q_theme_cube_week": "(week, topic, theme, src, lng, slabel, post_count, sentiment_sum, authors, authors_k)",
 }
 
 // backfillRange is the {range} of the backfill SELECTs: one calendar
