@@ -42,7 +42,7 @@ func Default() Config {
 			Enrichers:    map[string]map[string]any{},
 		},
 		Sink:  Sink{BatchSize: 20000, BatchTimeout: time.Second, MaxBackoff: 30 * time.Second},
-		Store: Store{MigrateOnStart: true, RetentionDays: 90, RetentionEvery: time.Hour, ClusterReplicated: true, DriversByDimension: true},
+		Store: Store{MigrateOnStart: true, RetentionDays: 90, RetentionEvery: time.Hour, ClusterReplicated: true, DriversByDimension: true, DriversByCombination: true},
 		Serve: Serve{
 			Addr:         "127.0.0.1:8080",
 			PublicURL:    "http://127.0.0.1:8080",

@@ -124,6 +124,12 @@ type Store struct {
 	// cost of any views. false: migrate drops them and those requests
 	// sample q_theme_posts.
 	DriversByDimension bool `mapstructure:"drivers_by_dimension"`
+	// DriversByCombination keeps q_driver_combo_mv (0015) when
+	// DriversByDimension is set: drivers with two or three kinds of
+	// filters exact and fast. It is the costlier of the two views. false:
+	// migrate drops it and those requests sample q_theme_posts, while one
+	// kind of filter still reads q_driver_dims.
+	DriversByCombination bool `mapstructure:"drivers_by_combination"`
 }
 
 // Serve configures the HTTP server (API, dashboards, collector).

@@ -255,7 +255,9 @@ func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, slack 
 // sizes n1 (side 1) and n (side 0).
 func (q *Querier) driverCounts(ctx context.Context, r DriversRequest, res *DriversResult) ([]driverCount, int, int, error) {
 	f := r.Filter
-	if (!f.byPost() || !q.opts.NoDriverDims) && !q.opts.DriversSampled {
+	_, _, one := f.dimension()
+	tables := !f.byPost() || (one && !q.opts.NoDriverDims) || (!one && !q.opts.NoDriverDims && !q.opts.NoDriverCombo)
+	if tables && !q.opts.DriversSampled {
 		out, n1, n, err := q.driverDays(ctx, r)
 		if err != nil {
 			return nil, 0, 0, err

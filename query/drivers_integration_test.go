@@ -87,6 +87,13 @@ func TestDriversTableNotBackfilled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// store.drivers_by_combination false: only the request with two
+	// kinds of filters (the last) samples.
+	cq, err := query.New(conn, query.Options{Database: db, MinAuthors: 1, Timeout: 20 * time.Second, DriversSample: 100_000, NoDriverCombo: true,
+		Now: func() time.Time { return querytest.Now }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var tables, sampled []query.DriversResult
 	for i, req := range reqs {
 		tables = append(tables, ask(q, req, 16))
@@ -97,6 +104,12 @@ func TestDriversTableNotBackfilled(t *testing.T) {
 		}
 		nd := ask(nq, req, upTo)
 		same("no q_driver_dims: entities", tables[i].Entities, nd.Entities, true)
+		upTo = 16
+		if i == len(reqs)-1 {
+			upTo = 0
+		}
+		nc := ask(cq, req, upTo)
+		same("no q_driver_combo: entities", tables[i].Entities, nc.Entities, true)
 	}
 	for _, tbl := range []string{"q_driver_day", "q_driver_dims", "q_driver_combo"} {
 		if err := conn.Exec(ctx, "TRUNCATE TABLE "+db+"."+tbl); err != nil {

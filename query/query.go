@@ -54,6 +54,9 @@ type Options struct {
 	// (store.drivers_by_dimension false: their views are dropped, so the
 	// tables miss recent posts).
 	NoDriverDims bool
+	// NoDriverCombo makes drivers with two or three kinds of filters sample
+	// without trying q_driver_combo (store.drivers_by_combination false).
+	NoDriverCombo bool
 	// MaxThreads is ClickHouse's max_threads for every query
 	// (query.max_threads; 0: the server's default).
 	MaxThreads int

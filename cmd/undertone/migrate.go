@@ -31,10 +31,13 @@ func storeConfig(cfg config.Config) store.Config {
 
 // viewsOff lists the optional views the configuration turns off.
 func viewsOff(cfg config.Config) []string {
-	if cfg.Store.DriversByDimension {
-		return nil
+	switch {
+	case !cfg.Store.DriversByDimension:
+		return []string{"q_driver_dims_mv", "q_driver_combo_mv"}
+	case !cfg.Store.DriversByCombination:
+		return []string{"q_driver_combo_mv"}
 	}
-	return []string{"q_driver_dims_mv", "q_driver_combo_mv"}
+	return nil
 }
 
 // migrateOnStart applies pending migrations when store.migrate_on_start is

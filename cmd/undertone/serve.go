@@ -42,6 +42,7 @@ func openQuerier(cfg config.Config, log *slog.Logger) (*query.Querier, driver.Co
 		MaxThreads:      cfg.Query.MaxThreads,
 		DriversSampled:  cfg.Query.Drivers == "sample",
 		NoDriverDims:    !cfg.Store.DriversByDimension,
+		NoDriverCombo:   !cfg.Store.DriversByDimension || !cfg.Store.DriversByCombination,
 		ReadOnlySetting: roSetting,
 	})
 	if err != nil {
