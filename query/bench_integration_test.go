@@ -131,6 +131,15 @@ func TestBenchAPI(t *testing.T) {
 		{"movers+2filters", func() string {
 			return "/api/v1/movers?period=" + []string{"7d", "30d"}[rng.IntN(2)] + "&source=reddit,forum&lang=en"
 		}},
+		// The topic page's source and lang mix (by=source with lang=en
+		// reads the cube, with source=... q_theme_dims).
+		{"breakdown", func() string {
+			return "/api/v1/breakdown?topic=" + topic() + "&by=" + []string{"source", "lang"}[rng.IntN(2)] + "&period=" + period() + filter()
+		}},
+		{"breakdown+2filters", func() string {
+			return "/api/v1/breakdown?topic=" + topic() + "&by=" + []string{"source", "lang"}[rng.IntN(2)] + "&period=" + period() +
+				"&sentiment=negative" + []string{"&source=reddit,forum", "&lang=en"}[rng.IntN(2)]
+		}},
 		{"quotes", func() string {
 			return "/api/v1/quotes?topic=" + topic() + "&theme=" + theme() + "&period=" + []string{"7d", "30d"}[rng.IntN(2)] + "&order=" + []string{"recent", "typical"}[rng.IntN(2)]
 		}},

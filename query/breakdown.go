@@ -15,11 +15,15 @@ import (
 type BreakdownRequest struct {
 	Filter Filter // exactly one topic, at most one theme
 	By     string // source or lang
+	// Authors adds each key's distinct authors (uniqHLL12). Without it the
+	// k-anonymity check counts authors only up to 16 (the dashboards'
+	// mix shows posts and shares only).
+	Authors bool
 }
 
 // ParseBreakdown validates the parameters of GET /api/v1/breakdown.
 func ParseBreakdown(v url.Values, now time.Time) (BreakdownRequest, error) {
-	p, err := newParams(v, now, "by")
+	p, err := newParams(v, now, "by", "authors")
 	if err != nil {
 		return BreakdownRequest{}, err
 	}
@@ -37,13 +41,21 @@ func ParseBreakdown(v url.Values, now time.Time) (BreakdownRequest, error) {
 	if by == "" {
 		return BreakdownRequest{}, bad("by", "", "required: source or lang")
 	}
-	return BreakdownRequest{Filter: f, By: by}, nil
+	au, err := p.flag("authors")
+	if err != nil {
+		return BreakdownRequest{}, err
+	}
+	return BreakdownRequest{Filter: f, By: by, Authors: au}, nil
 }
 
 // BreakdownRow is one source (or language) of the topic.
 type BreakdownRow struct {
-	Key string `json:"key"`
-	Stats
+	Key   string `json:"key"`
+	Posts uint64 `json:"posts"`
+	// Authors is set only when the request asks for it
+	// (BreakdownRequest.Authors).
+	Authors      uint64  `json:"authors,omitempty"`
+	AvgSentiment float64 `json:"avg_sentiment"`
 	// Share is the key's posts over the topic's posts (same filters).
 	Share float64 `json:"share"`
 }
@@ -59,9 +71,9 @@ type BreakdownResult struct {
 	MinAuthors int            `json:"min_authors"`
 }
 
-// Breakdown returns the topic's posts, distinct authors and average
-// sentiment per source or language; keys with fewer than MinAuthors
-// distinct authors are suppressed.
+// Breakdown returns the topic's posts, average sentiment and, on request,
+// distinct authors per source or language; keys with fewer than
+// MinAuthors distinct authors are suppressed.
 func (q *Querier) Breakdown(ctx context.Context, r BreakdownRequest) (BreakdownResult, error) {
 	f := r.Filter
 	res := BreakdownResult{Topic: f.Topics[0], By: r.By, Period: periodOf(f), Rows: []BreakdownRow{}, MinAuthors: q.opts.MinAuthors}
@@ -74,7 +86,11 @@ func (q *Querier) Breakdown(ctx context.Context, r BreakdownRequest) (BreakdownR
 	if r.By == "lang" {
 		key = keyLang
 	}
-	gs, err := q.groups(ctx, withAuthors, []string{key}, f, f.From, f.To, []string{theme})
+	m := kOnly
+	if r.Authors {
+		m = withAuthors
+	}
+	gs, err := q.groups(ctx, m, []string{key}, f, f.From, f.To, []string{theme})
 	if err != nil {
 		return res, err
 	}
@@ -87,7 +103,11 @@ func (q *Querier) Breakdown(ctx context.Context, r BreakdownRequest) (BreakdownR
 			res.Suppressed++
 			continue
 		}
-		row := BreakdownRow{Key: g.keys[0], Stats: statsOf(g)}
+		s := statsOf(g)
+		row := BreakdownRow{Key: g.keys[0], Posts: s.Posts, AvgSentiment: s.AvgSentiment}
+		if r.Authors {
+			row.Authors = s.Authors
+		}
 		if total > 0 {
 			row.Share = round(float64(g.posts)/float64(total), 4)
 		}

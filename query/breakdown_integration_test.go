@@ -44,7 +44,7 @@ func TestBreakdownMatchesRows(t *testing.T) {
 		{querytest.Tiny, "source", ""},          // 3 authors: suppressed
 	} {
 		t.Run(c.topic+"/"+c.by+"/"+c.theme, func(t *testing.T) {
-			v := url.Values{"topic": {c.topic}, "by": {c.by}, "period": {"60d"}}
+			v := url.Values{"topic": {c.topic}, "by": {c.by}, "period": {"60d"}, "authors": {"true"}}
 			if c.theme != "" {
 				v.Set("theme", c.theme)
 			}
@@ -98,6 +98,23 @@ func TestBreakdownMatchesRows(t *testing.T) {
 			}
 			if res.Suppressed != suppressed || len(got)+suppressed != len(want) {
 				t.Errorf("suppressed %d (want %d), rows %d, keys %d", res.Suppressed, suppressed, len(got), len(want))
+			}
+			// Without authors=true: the same rows and suppression (the k
+			// check counts authors up to 16), no author counts.
+			v.Del("authors")
+			req, err = query.ParseBreakdown(v, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, err := q.Breakdown(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range res.Rows {
+				res.Rows[i].Authors = 0
+			}
+			if plain.Suppressed != res.Suppressed || !slices.Equal(plain.Rows, res.Rows) {
+				t.Errorf("without authors: %+v, want %+v without authors", plain, res)
 			}
 		})
 	}
