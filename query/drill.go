@@ -256,7 +256,7 @@ func (q *Querier) recentRows(f Filter, theme string, posts uint64, n int, slack 
 func (q *Querier) driverCounts(ctx context.Context, r DriversRequest, res *DriversResult) ([]driverCount, int, int, error) {
 	f := r.Filter
 	_, _, one := f.dimension()
-	tables := !f.byPost() || (one && !q.opts.NoDriverDims) || (!one && !q.opts.NoDriverDims && !q.opts.NoDriverCombo)
+	tables := !f.byPost() || (one && !q.opts.NoDriverDims) || (!one && !q.opts.NoDriverCombo)
 	if tables && !q.opts.DriversSampled {
 		out, n1, n, err := q.driverDays(ctx, r)
 		if err != nil {
@@ -325,18 +325,9 @@ func (q *Querier) driverDays(ctx context.Context, r DriversRequest) ([]driverCou
 		w.add("dim = " + itoa(dim))
 		w.in("value", "values", vals)
 	} else if f.byPost() {
-		// The combination rows for the kinds filtered on: src and lng
-		// '*' are every source and lang, slabel '' every sentiment.
+		// Two or three kinds: the table has their rows (comboHas).
 		table = "q_driver_combo"
-		every := func(col, name string, vals []string) {
-			if len(vals) == 0 {
-				vals = []string{"*"}
-			}
-			w.in(col, name, vals)
-		}
-		every("src", "sources", f.Sources)
-		every("lng", "langs", f.Langs)
-		w.add("slabel = @slabel", clickhouse.Named("slabel", f.Sentiment))
+		comboRows(w, f, nil)
 	}
 	switch r.Kind {
 	case "entities":

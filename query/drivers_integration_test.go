@@ -26,18 +26,22 @@ import (
 func TestDriversTableNotBackfilled(t *testing.T) {
 	ctx := t.Context()
 	conn, db := seededDB(t)
-	q, err := query.New(conn, query.Options{Database: db, MinAuthors: 1, Timeout: 20 * time.Second, DriversSample: 100_000,
-		Now: func() time.Time { return querytest.Now }, Settings: clickhouse.Settings{"log_queries": 1}})
-	if err != nil {
-		t.Fatal(err)
+	// querier returns a Querier over the database with o's drivers options
+	// and a sample bound above the groups' sizes.
+	querier := func(o query.Options) *query.Querier {
+		t.Helper()
+		o.Database, o.MinAuthors, o.Timeout, o.DriversSample = db, 1, 20*time.Second, 100_000
+		o.Now = func() time.Time { return querytest.Now }
+		q, err := query.New(conn, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q
 	}
+	q := querier(query.Options{Settings: clickhouse.Settings{"log_queries": 1}})
 	// query.drivers: sample reads q_theme_posts even though the daily
 	// tables cover the period (compared with the posts' answer below).
-	sq, err := query.New(conn, query.Options{Database: db, MinAuthors: 1, Timeout: 20 * time.Second, DriversSample: 100_000, DriversSampled: true,
-		Now: func() time.Time { return querytest.Now }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sq := querier(query.Options{DriversSampled: true})
 	var reqs []query.DriversRequest
 	for _, filter := range []url.Values{{}, {"source": {"reddit,forum"}}, {"sentiment": {"negative"}}, {"source": {"reddit,forum"}, "lang": {"en"}}} {
 		v := vals("topic", querytest.Acme, "theme", "fears", "period", "60d", "min_count", "2", "limit", "1000")
@@ -82,18 +86,10 @@ func TestDriversTableNotBackfilled(t *testing.T) {
 	// store.drivers_by_dimension false: filtered requests sample without
 	// trying q_driver_dims or q_driver_combo; unfiltered ones still read
 	// q_driver_day.
-	nq, err := query.New(conn, query.Options{Database: db, MinAuthors: 1, Timeout: 20 * time.Second, DriversSample: 100_000, NoDriverDims: true,
-		Now: func() time.Time { return querytest.Now }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	nq := querier(query.Options{NoDriverDims: true, NoDriverCombo: true})
 	// store.drivers_by_combination false: only the request with two
 	// kinds of filters (the last) samples.
-	cq, err := query.New(conn, query.Options{Database: db, MinAuthors: 1, Timeout: 20 * time.Second, DriversSample: 100_000, NoDriverCombo: true,
-		Now: func() time.Time { return querytest.Now }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cq := querier(query.Options{NoDriverCombo: true})
 	var tables, sampled []query.DriversResult
 	for i, req := range reqs {
 		tables = append(tables, ask(q, req, 16))

@@ -49,14 +49,12 @@ type Options struct {
 	// DriversSampled makes drivers always sample q_theme_posts instead of
 	// counting from q_driver_day (query.drivers: sample).
 	DriversSampled bool
-	// NoDriverDims makes drivers with source, lang or sentiment filters
-	// sample without trying q_driver_dims or q_driver_combo
-	// (store.drivers_by_dimension false: their views are dropped, so the
-	// tables miss recent posts).
-	NoDriverDims bool
-	// NoDriverCombo makes drivers with two or three kinds of filters sample
-	// without trying q_driver_combo (store.drivers_by_combination false).
-	NoDriverCombo bool
+	// NoDriverDims makes drivers with one kind of filter (source, lang or
+	// sentiment) sample without trying q_driver_dims, and NoDriverCombo
+	// those with two or three kinds without trying q_driver_combo: their
+	// views are dropped (store.drivers_by_dimension and
+	// drivers_by_combination false), so the tables miss recent posts.
+	NoDriverDims, NoDriverCombo bool
 	// MaxThreads is ClickHouse's max_threads for every query
 	// (query.max_threads; 0: the server's default).
 	MaxThreads int
@@ -478,20 +476,47 @@ func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Fil
 	if err != nil {
 		return nil, err
 	}
-	// The cube's rows for the kinds filtered on or grouped by (migration
-	// 0016): src and lng '*' are every source and every lang, slabel ''
-	// every sentiment; it has no row with both '*' or one '*' and every
-	// sentiment (groups reads q_theme_dims for those).
-	every := func(vals []string, key string) bool { return len(vals) == 0 && !slices.Contains(keys, key) }
-	srcEvery, lngEvery := every(f.Sources, keySource), every(f.Langs, keyLang)
-	if !cube || (srcEvery || lngEvery) && (f.Sentiment == "" || srcEvery == lngEvery) {
+	if !cube || !comboHas(f, keys) {
 		return q.mentionGroups(ctx, m, keys, f, from, to, w, extra)
 	}
+	comboRows(w, f, keys)
+	return q.stateGroups(ctx, m, keys, "src, lng", "q_theme_cube", "q_theme_cube_week", q.comboWeeksComplete, w, from, to, daily, extra)
+}
+
+// The per-combination tables (q_theme_cube, q_theme_cube_week: migration
+// 0016; q_driver_combo: 0015) hold rows for (source, lang, label),
+// (source, lang, every label), (source, every lang, label) and (every
+// source, lang, label), in columns src, lng and slabel, where '*' is every
+// source or lang and '' every sentiment.
+
+// comboEvery reports, for source and for lang, whether a request with f
+// and grouped by keys reads the every-value rows ('*'): it neither filters
+// on nor groups by that kind.
+func comboEvery(f Filter, keys []string) (src, lng bool) {
+	every := func(vals []string, key string) bool { return len(vals) == 0 && !slices.Contains(keys, key) }
+	return every(f.Sources, keySource), every(f.Langs, keyLang)
+}
+
+// comboHas reports whether the per-combination tables have the rows a
+// request with f grouped by keys needs: not those with both '*', nor one
+// '*' and every sentiment (one kind alone, which q_theme_dims and
+// q_driver_dims answer). Two or three kinds always have them.
+func comboHas(f Filter, keys []string) bool {
+	src, lng := comboEvery(f, keys)
+	return !(src || lng) || f.Sentiment != "" && src != lng
+}
+
+// comboRows adds to w the conditions that select those rows (comboHas):
+// the filter's values, '*' for a kind neither filtered on nor grouped by,
+// every value but '*' for a kind grouped by, and the sentiment label (the
+// empty label without a sentiment filter).
+func comboRows(w *where, f Filter, keys []string) {
+	src, lng := comboEvery(f, keys)
 	for _, c := range []struct {
 		col, name string
 		vals      []string
 		every     bool
-	}{{"src", "sources", f.Sources, srcEvery}, {"lng", "langs", f.Langs, lngEvery}} {
+	}{{"src", "sources", f.Sources, src}, {"lng", "langs", f.Langs, lng}} {
 		switch {
 		case len(c.vals) > 0:
 			w.in(c.col, c.name, c.vals)
@@ -502,7 +527,6 @@ func (q *Querier) factGroups(ctx context.Context, m metric, keys []string, f Fil
 		}
 	}
 	w.add("slabel = @slabel", clickhouse.Named("slabel", f.Sentiment))
-	return q.stateGroups(ctx, m, keys, "src, lng", "q_theme_cube", "q_theme_cube_week", q.comboWeeksComplete, w, from, to, daily, extra)
 }
 
 // mentionGroups is groups over the mentions fact table: one row per post x

@@ -107,7 +107,8 @@ func (r *Retention) Apply(ctx context.Context, now time.Time) ([]string, error) 
 // months there. q_theme_posts is the query API's drill-down table
 // (migration 0010), q_driver_day, q_driver_dims and q_driver_combo its
 // daily counts of the posts' words (0012, 0013, 0015; partitioned by
-// toYYYYMM(day): the same partition ids). A table that does not exist has no partitions.
+// toYYYYMM(day): the same partition ids). A table that does not exist
+// has no partitions.
 var TextCopies = []string{"q_theme_posts", "q_driver_day", "q_driver_dims", "q_driver_combo"}
 
 func (r *Retention) trimTextCopies(ctx context.Context, now time.Time) error {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -26,6 +27,7 @@ import (
 // readonly=2 sent on every query. The caller closes the returned conn.
 func openQuerier(cfg config.Config, log *slog.Logger) (*query.Querier, driver.Conn, error) {
 	ch := cfg.ClickHouse
+	off := viewsOff(cfg) // dropped by migrate: their tables miss recent posts
 	user, pass, roSetting := ch.Username, ch.Password, true
 	if ch.ReadOnlyUsername != "" {
 		user, pass, roSetting = ch.ReadOnlyUsername, ch.ReadOnlyPassword, false
@@ -41,8 +43,8 @@ func openQuerier(cfg config.Config, log *slog.Logger) (*query.Querier, driver.Co
 		Timeout:         cfg.Query.Timeout,
 		MaxThreads:      cfg.Query.MaxThreads,
 		DriversSampled:  cfg.Query.Drivers == "sample",
-		NoDriverDims:    !cfg.Store.DriversByDimension,
-		NoDriverCombo:   !cfg.Store.DriversByDimension || !cfg.Store.DriversByCombination,
+		NoDriverDims:    slices.Contains(off, "q_driver_dims_mv"),
+		NoDriverCombo:   slices.Contains(off, "q_driver_combo_mv"),
 		ReadOnlySetting: roSetting,
 	})
 	if err != nil {

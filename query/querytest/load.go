@@ -104,16 +104,8 @@ func LoadSynthetic(ctx context.Context, conn driver.Conn, db string, n, chunk ui
 // backfills are the SELECTs of the query API's materialized views
 // (migrations 0010-0016), for tables created after posts had rows.
 var backfills = map[string]string{
-	"q_theme_dims": `SELECT toDate(created_at) AS day, arrayJoin([0, 1, 2, 3]) AS dim, mt AS topic, mh AS theme,
- ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,
- countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
- uniqUpToState(16)(author_pseudonym) AS authors_k
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE {range} GROUP BY day, dim, topic, theme, value`,
-	"q_theme_week": `SELECT toMonday(toDate(created_at)) AS week, arrayJoin([0, 1, 2, 3]) AS dim, mt AS topic, mh AS theme,
- ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,
- countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
- uniqUpToState(16)(author_pseudonym) AS authors_k
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE {range} GROUP BY week, dim, topic, theme, value`,
+	"q_theme_dims": themeDims("toDate(created_at)", "day"),
+	"q_theme_week": themeDims("toMonday(toDate(created_at))", "week"),
 	"q_entity_day": `SELECT toDate(created_at) AS day, et AS topic, ee AS entity, ey AS entity_type, countState() AS mentions,
  sumState(toFloat64(es)) AS sentiment_sum, uniqUpToState(16)(author_pseudonym) AS authors_k
  FROM {db}.posts ARRAY JOIN e_topic AS et, e_entity AS ee, e_type AS ey, e_sentiment AS es WHERE {range} GROUP BY day, topic, entity, entity_type`,
@@ -124,30 +116,50 @@ var backfills = map[string]string{
 	"q_driver_day": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme,` + driverItems + `
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
  GROUP BY day, topic, theme, item, item_type`,
-	"q_theme_cube": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme,
- (arrayJoin([(source, lang, sl), (source, lang, ''), (source, '*', sl), ('*', lang, sl)]) AS c).1 AS src, c.2 AS lng, c.3 AS slabel,
- countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
- uniqUpToState(16)(author_pseudonym) AS authors_k
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms,
- arrayMap(x -> multiIf(x < -0.2, 'negative', x > 0.2, 'positive', 'neutral'), m_sentiment) AS sl
- WHERE {range} GROUP BY day, topic, theme, src, lng, slabel`,
-	"q_theme_cube_week": `SELECT toMonday(toDate(created_at)) AS week, mt AS topic, mh AS theme,
- (arrayJoin([(source, lang, sl), (source, lang, ''), (source, '*', sl), ('*', lang, sl)]) AS c).1 AS src, c.2 AS lng, c.3 AS slabel,
- countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
- uniqUpToState(16)(author_pseudonym) AS authors_k
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms,
- arrayMap(x -> multiIf(x < -0.2, 'negative', x > 0.2, 'positive', 'neutral'), m_sentiment) AS sl
- WHERE {range} GROUP BY week, topic, theme, src, lng, slabel`,
+	"q_theme_cube":      themeCube("toDate(created_at)", "day"),
+	"q_theme_cube_week": themeCube("toMonday(toDate(created_at))", "week"),
 	"q_driver_dims": `SELECT toDate(created_at) AS day, arrayJoin([1, 2, 3]) AS dim, mt AS topic, mh AS theme,
  [source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim] AS value,` + driverItems + `
  FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
  GROUP BY day, dim, topic, theme, value, item, item_type`,
 	"q_driver_combo": `SELECT toDate(created_at) AS day, mt AS topic, mh AS theme,
- (arrayJoin([(source, lang, sl), (source, lang, ''), (source, '*', sl), ('*', lang, sl)]) AS c).1 AS src, c.2 AS lng, c.3 AS slabel,` + driverItems + `
- FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, arrayMap(x -> multiIf(x < -0.2, 'negative', x > 0.2, 'positive', 'neutral'), m_sentiment) AS sl
+ ` + combos + `,` + driverItems + `
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, ` + labels + `
  WHERE mt != '' AND {range} AND cityHash64(mt) % @bf_parts = @bf_part
  GROUP BY day, topic, theme, src, lng, slabel, item, item_type`,
 }
+
+// themeDims is the backfill of q_theme_dims (period: toDate) or
+// q_theme_week (toMonday) from posts.
+func themeDims(period, col string) string {
+	return `SELECT ` + period + ` AS ` + col + `, arrayJoin([0, 1, 2, 3]) AS dim, mt AS topic, mh AS theme,
+ ['', source, lang, multiIf(ms < -0.2, 'negative', ms > 0.2, 'positive', 'neutral')][dim + 1] AS value,` + groupStates + `
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms WHERE {range} GROUP BY ` + col + `, dim, topic, theme, value`
+}
+
+// themeCube is the backfill of q_theme_cube (period: toDate) or
+// q_theme_cube_week (toMonday) from posts.
+func themeCube(period, col string) string {
+	return `SELECT ` + period + ` AS ` + col + `, mt AS topic, mh AS theme, ` + combos + `,` + groupStates + `
+ FROM {db}.posts ARRAY JOIN m_topic AS mt, m_theme AS mh, m_sentiment AS ms, ` + labels + `
+ WHERE {range} GROUP BY ` + col + `, topic, theme, src, lng, slabel`
+}
+
+// groupStates are the group tables' aggregate columns (q_theme_dims,
+// q_theme_week, q_theme_cube, q_theme_cube_week) over the grains' ms.
+const groupStates = `
+ countState() AS post_count, sumState(toFloat64(ms)) AS sentiment_sum, uniqHLL12State(author_pseudonym) AS authors,
+ uniqUpToState(16)(author_pseudonym) AS authors_k`
+
+// combos are the rows of a grain in the per-combination tables
+// (migrations 0015, 0016): source x lang x label, source x lang x every
+// label (the empty label), source x every lang ('*') x label, every
+// source x lang x label. labels are the grains' sentiment labels (sl),
+// ARRAY JOINed beside them.
+const (
+	combos = `(arrayJoin([(source, lang, sl), (source, lang, ''), (source, '*', sl), ('*', lang, sl)]) AS c).1 AS src, c.2 AS lng, c.3 AS slabel`
+	labels = `arrayMap(x -> multiIf(x < -0.2, 'negative', x > 0.2, 'positive', 'neutral'), m_sentiment) AS sl`
+)
 
 // driverItems are the item columns of the drivers tables' backfills
 // (q_driver_day, q_driver_dims, q_driver_combo): '#' once per grain (the
