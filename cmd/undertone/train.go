@@ -64,5 +64,9 @@ func newTrainCmd() *cobra.Command {
 	f.Float64Var(&o.EmoL2DF, "emotion-l2-df", o.EmoL2DF, "scale each hashed feature's L2 penalty by (N/df)^x, 0 for off (1: batch-equivalent regularization of rare features)")
 	f.Float64Var(&o.EmoBlockNorm, "emotion-block-norm", o.EmoBlockNorm, "experiment: normalize word features and character n-grams as two unit-norm blocks, word block times this (0: off; scored with float weights, the written model is not usable)")
 	f.BoolVar(&o.EmoIDFNorm, "emotion-idf-norm", o.EmoIDFNorm, "experiment: tf-idf values normalized to unit norm per text (scored with float weights, the written model is not usable)")
+	f.StringVar(&o.SentTeacher, "sentiment-teacher", o.SentTeacher, "teacher probabilities for sentiment training (JSON lines written by scripts/teacher; empty: none)")
+	f.Float64Var(&o.SentTeacherMix, "sentiment-teacher-mix", o.SentTeacherMix, "share of the teacher's probabilities in the targets of labelled tweets (0: gold only)")
+	f.Float64Var(&o.SentTeacherExtra, "sentiment-teacher-extra", o.SentTeacherExtra, "weight of the emotion sets' training texts labelled by the teacher alone (0: not used)")
+	f.StringVar(&o.SentTeacherInput, "sentiment-teacher-input", o.SentTeacherInput, "write the texts a sentiment teacher should label to this file (JSON lines) and train nothing")
 	return cmd
 }

@@ -482,8 +482,10 @@ func trainSigmoid(m *weights, xs []vec, ys [][]int8, sw, pw []float32, epochs in
 	}
 }
 
-// trainSoftmax trains a multinomial model; cw weighs each class.
-func trainSoftmax(m *weights, xs []vec, cls []int, sw []float32, epochs int, seed uint64) {
+// trainSoftmax trains a multinomial model on classes cls, or on the target
+// distribution soft[i] where soft is not nil and soft[i] is set; sw weighs
+// each example.
+func trainSoftmax(m *weights, xs []vec, cls []int, soft [][]float32, sw []float32, epochs int, seed uint64) {
 	var avg average
 	defer func() {
 		if m.avgFrom >= 0 {
@@ -504,7 +506,10 @@ func trainSoftmax(m *weights, xs []vec, cls []int, sw []float32, epochs int, see
 			softmax32(z)
 			for k := range g {
 				t := float32(0)
-				if k == cls[i] {
+				switch {
+				case soft != nil && soft[i] != nil:
+					t = soft[i][k]
+				case k == cls[i]:
 					t = 1
 				}
 				g[k] = (z[k] - t) * sw[i]

@@ -111,6 +111,19 @@ type Options struct {
 	// (N/df)^EmoL2DF. With 1, over an epoch every weight gets the same
 	// total penalty (as in a batch objective) however rare its feature.
 	EmoL2DF float64
+	// SentTeacher is a JSON-lines file of a teacher model's sentiment
+	// probabilities ({"text": ..., "p": [negative, neutral, positive]}),
+	// written by scripts/teacher from the texts SentTeacherInput lists.
+	// Labelled tweets found in it train on (1-SentTeacherMix)*gold +
+	// SentTeacherMix*teacher; texts of the emotion sets' training splits
+	// found in it train on the teacher alone with weight SentTeacherExtra
+	// (0: not used). Empty: no teacher.
+	SentTeacher                      string
+	SentTeacherMix, SentTeacherExtra float64
+	// SentTeacherInput, when set, writes the texts a teacher should label
+	// (the sentiment training pool and the emotion sets' training texts,
+	// dev duplicates removed) to this JSON-lines file and trains nothing.
+	SentTeacherInput string
 }
 
 // DefaultOptions returns the settings the committed models were trained with.
@@ -124,7 +137,7 @@ func DefaultOptions() Options {
 		EmoL2: 1e-6, SentL2: 1e-4, EmoL2DF: 1,
 		WeightSemEval: 1, WeightTweetEval: 1, EmoAvgFrom: -1, SentAvgFrom: -1,
 		EmoEkmanHead: true, EmoRetune: 2, EmbScale: 1, EmoEmbed: true, SentEmbed: true,
-		EmoNeg: true, SentNeg: true,
+		EmoNeg: true, SentNeg: true, SentTeacherMix: 0.7, SentTeacherExtra: 0.5,
 	}
 }
 
@@ -132,6 +145,10 @@ func DefaultOptions() Options {
 func Run(o Options) error {
 	if o.Report == nil {
 		o.Report = io.Discard
+	}
+	if o.SentTeacherInput != "" {
+		_, err := trainSentiment(o, nil)
+		return err
 	}
 	var emo *linear.Model
 	if o.Only == "" || o.Only == "emotion" || o.SentStack {
@@ -748,6 +765,19 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 			}
 		}
 	}
+	if o.SentTeacherInput != "" {
+		return nil, writeTeacherInput(o, items, held)
+	}
+	var soft [][]float32
+	if o.SentTeacher != "" {
+		var nExtra int
+		items, srcW, soft, nExtra, err = withTeacher(o, items, srcW, held)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(o.Report, "sentiment teacher %s: mix %.2f on labelled tweets, %d unlabelled texts at weight %.2f\n",
+			filepath.Base(o.SentTeacher), o.SentTeacherMix, nExtra, o.SentTeacherExtra)
+	}
 	var cnt [3]int
 	for _, it := range items {
 		cnt[it.Y[0]]++
@@ -778,12 +808,16 @@ func trainSentiment(o Options, emo *linear.Model) (*linear.Model, error) {
 	}
 	w := newWeights(o.SentBits, 3, nd, o.SentLR, o.SentL2)
 	w.avgFrom = o.SentAvgFrom
-	trainSoftmax(w, xs, cls, sw, o.SentEpochs, o.Seed)
+	trainSoftmax(w, xs, cls, soft, sw, o.SentEpochs, o.Seed)
 	meta := linear.Meta{
 		Params: map[string]float64{"char_ngrams": float64(o.SentChar), "char_min": float64(o.SentCharMin), "embed": b2f(o.SentEmbed), "neg_aware": b2f(o.SentNeg)},
 		Name:   "sentiment", Bits: o.SentBits, Outputs: SentimentLabels, Dense: nd, Kind: "softmax",
 		Train: map[string]any{"epochs": o.SentEpochs, "lr": o.SentLR, "l2": o.SentL2, "seed": o.Seed,
 			"texts": len(items), "class_weights": "inverse frequency", "lexicon": textfeat.LexiconVersion, "embeddings": embedName(o.SentEmbed)},
+	}
+	if o.SentTeacher != "" {
+		meta.Train["teacher"] = "all-MiniLM-L6-v2 fine-tuned on the pool (scripts/teacher)"
+		meta.Train["teacher_mix"], meta.Train["teacher_extra"] = o.SentTeacherMix, o.SentTeacherExtra
 	}
 	m, err := linear.New(meta, w.w, foldEmbScale(w.d, 3), w.b)
 	if err != nil {
@@ -931,7 +965,7 @@ func outOfFold(o Options, xs []vec, cls []int, sw []float32, nd int) [][]float32
 		}
 		w := newWeights(o.SentBits, 3, nd, o.SentLR, o.SentL2)
 		w.avgFrom = o.SentAvgFrom
-		trainSoftmax(w, tx, tc, tw, o.SentEpochs, o.Seed+uint64(f)+1)
+		trainSoftmax(w, tx, tc, nil, tw, o.SentEpochs, o.Seed+uint64(f)+1)
 		for i := f; i < len(xs); i += k {
 			z := make([]float32, 3)
 			w.logits(&xs[i], z)

@@ -134,3 +134,22 @@ func TestFloatLogitsFoldScaling(t *testing.T) {
 		}
 	}
 }
+
+func TestTrainSoftmaxSoftTargets(t *testing.T) {
+	// One text, one feature, no penalty: the probabilities converge to
+	// the soft target, not to the class; a nil target trains the class.
+	xs := []vec{{f: []uint32{1}}, {f: []uint32{2}}}
+	soft := [][]float32{{0.2, 0.3, 0.5}, nil}
+	m := newWeights(2, 3, 0, 0.5, 0)
+	trainSoftmax(m, xs, []int{0, 1}, soft, []float32{1, 1}, 400, 1)
+	for i, want := range [][]float32{{0.2, 0.3, 0.5}, {0, 1, 0}} {
+		z := make([]float32, 3)
+		m.logits(&xs[i], z)
+		softmax32(z)
+		for k := range z {
+			if math.Abs(float64(z[k]-want[k])) > 0.03 {
+				t.Fatalf("text %d: p = %v, want about %v", i, z, want)
+			}
+		}
+	}
+}
