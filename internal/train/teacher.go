@@ -2,6 +2,7 @@ package train
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -58,36 +59,30 @@ func writeTeacherInput(o Options, pool []Item, held map[string]bool) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Create(o.SentTeacherInput)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	enc := json.NewEncoder(w)
-	lines := make([]teacherText, 0, len(pool)+len(extras))
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	seen := make(map[string]bool, len(pool))
+	nPool := 0
 	for _, it := range pool {
-		if !seen[it.Text] {
-			seen[it.Text] = true
-			lines = append(lines, teacherText{Text: it.Text, Label: SentimentLabels[it.Y[0]]})
+		if seen[it.Text] {
+			continue
 		}
-	}
-	nPool := len(lines)
-	for _, t := range extras {
-		lines = append(lines, teacherText{Text: t})
-	}
-	for _, l := range lines {
-		if err := enc.Encode(l); err != nil {
-			f.Close()
+		seen[it.Text] = true
+		nPool++
+		if err := enc.Encode(teacherText{Text: it.Text, Label: SentimentLabels[it.Y[0]]}); err != nil {
 			return err
 		}
 	}
-	if err := w.Flush(); err != nil {
-		f.Close()
+	for _, t := range extras {
+		if err := enc.Encode(teacherText{Text: t}); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(o.SentTeacherInput, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.Report, "teacher input: %d labelled tweets and %d unlabelled texts written to %s\n", nPool, len(extras), o.SentTeacherInput)
-	return f.Close()
+	return nil
 }
 
 // loadTeacher reads a teacher file into text -> probabilities.
